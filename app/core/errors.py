@@ -1,0 +1,147 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://chorus-gateway.dev/problems/"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    code: str | None = None
+    message_fr: str | None = None
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, errors: Sequence[FieldError] | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+
+    def problem(self, instance: str | None = None) -> Problem:
+        return Problem(
+            type=PROBLEM_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+        )
+
+
+class NotFound(AppError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class Unprocessable(AppError):
+    status = 422
+    slug = "validation-error"
+    title = "The request is not valid"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """('body', 'lines', 0, 'quantity') -> 'lines[0].quantity'; headers keep their name."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        origin = parts.pop(0)
+        if origin == "header":
+            return "header:" + ".".join(str(p) for p in parts)
+        if origin in ("query", "path") and parts:
+            return f"{origin}:{parts[0]}"
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "(body)"
+
+
+def _validation_errors(errors: Sequence[Any]) -> list[FieldError]:
+    result = []
+    for error in errors:
+        message = str(error.get("msg", "invalid"))
+        result.append(
+            FieldError(
+                field=field_path(error.get("loc", ())), message=message, code=error.get("type")
+            )
+        )
+    return result
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return problem_response(exc.problem(instance=request.url.path))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc.errors())
+        problem = Unprocessable(f"{len(errors)} field(s) are not valid", errors=errors).problem(
+            instance=request.url.path
+        )
+        return problem_response(problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        problem = Problem(
+            type="about:blank",
+            title=str(exc.detail),
+            status=exc.status_code,
+            instance=request.url.path,
+        )
+        return problem_response(problem, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        problem = Problem(
+            type=PROBLEM_BASE + "internal-error",
+            title="Internal server error",
+            status=500,
+            instance=request.url.path,
+        )
+        return problem_response(problem)

@@ -1,0 +1,61 @@
+"""The job queue behind one small interface, so that services never touch Redis or arq."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import QUEUE_INFO_KEY, after_commit
+
+logger = logging.getLogger(__name__)
+
+QUEUE_NAME = "chorus-gateway:queue"
+
+
+@dataclass
+class JobQueue:
+    redis: ArqRedis
+
+    async def enqueue(
+        self, job: str, job_id: str, args: dict[str, Any], defer_seconds: float | None = None
+    ) -> bool:
+        """Enqueue once per `job_id`: arq ignores a second enqueue of a queued or kept job."""
+        queued = await self.redis.enqueue_job(
+            job, _job_id=job_id, _queue_name=QUEUE_NAME, _defer_by=defer_seconds, **args
+        )
+        return queued is not None
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def redis_settings(url: str, *, retries: int = 5) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_retries = retries
+    return settings
+
+
+async def connect_queue(url: str, *, retries: int = 5) -> JobQueue:
+    pool = await create_pool(redis_settings(url, retries=retries), default_queue_name=QUEUE_NAME)
+    return JobQueue(pool)
+
+
+def enqueue_after_commit(
+    session: AsyncSession, job: str, job_id: str, args: dict[str, Any]
+) -> None:
+    """Best-effort immediate start once committed; a cron finds whatever this misses."""
+    queue: JobQueue | None = session.info.get(QUEUE_INFO_KEY)
+    if queue is None:
+        return
+
+    async def _kick() -> None:
+        try:
+            await queue.enqueue(job, job_id, args)
+        except Exception as exc:  # the durable row is committed; the cron will enqueue it
+            logger.warning("could not enqueue %s %s right away: %s", job, job_id, exc)
+
+    after_commit(session, _kick)

@@ -1,0 +1,81 @@
+"""Status changes: one place that updates the invoice, appends history and publishes events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.time import utcnow
+from app.invoices.lifecycle import InvoiceStatus, event_type
+from app.invoices.repository import InvoiceRepository
+from app.models.invoice import Invoice, InvoiceEvent
+from app.webhooks.service import webhook_service
+
+
+def event_data(invoice: Invoice) -> dict[str, Any]:
+    """The webhook `data` of an invoice event: ids, statuses and the reason, no document."""
+    return {
+        "invoice_id": str(invoice.id),
+        "number": invoice.number,
+        "supplier_siret": invoice.supplier_siret,
+        "recipient_siret": invoice.recipient_siret,
+        "status": invoice.status,
+        "chorus_status": invoice.chorus_status,
+        "flux_number": invoice.flux_number,
+        "chorus_invoice_id": invoice.chorus_invoice_id,
+        "reason": invoice.status_comment,
+        "version": invoice.version,
+        "updated_at": invoice.updated_at.isoformat() if invoice.updated_at else None,
+    }
+
+
+async def record(
+    session: AsyncSession,
+    invoice: Invoice,
+    status: InvoiceStatus,
+    *,
+    source: str,
+    comment: str | None = None,
+    chorus_status: str | None = None,
+    occurred_at: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append a history line; when the summary status changes, publish its webhook event.
+
+    The event is written in the same transaction as the change, so a consumer is told
+    about exactly the changes that were committed.
+    """
+    now = utcnow()
+    occurred_at = occurred_at or now
+    status_changed = invoice.status != status
+    InvoiceRepository(session).add(
+        InvoiceEvent(
+            invoice_id=invoice.id,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            source=source,
+            status=status.value,
+            chorus_status=chorus_status,
+            comment=comment,
+            details=details,
+        )
+    )
+    if chorus_status is not None:
+        invoice.chorus_status = chorus_status
+        invoice.chorus_status_changed_at = occurred_at
+    if not status_changed:
+        return
+    invoice.status = status.value
+    invoice.status_changed_at = now
+    invoice.status_comment = comment
+    invoice.version += 1
+    invoice.updated_at = now
+    await webhook_service.publish(
+        session,
+        event_type(status, invoice.chorus_status),
+        event_data(invoice),
+        occurred_at=now,
+        invoice_id=invoice.id,
+    )

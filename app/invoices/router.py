@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import Problem
+from app.invoices.document import InvoiceDocument
+from app.invoices.lifecycle import InvoiceStatus
+from app.invoices.repository import InvoiceFilters
+from app.invoices.schemas import (
+    InvoiceList,
+    InvoiceRead,
+    InvoiceStatusRead,
+    InvoiceSummary,
+)
+from app.invoices.service import invoice_service
+
+router = APIRouter(prefix="/invoices", tags=["invoices"])
+
+PROBLEMS = {
+    404: {"model": Problem, "description": "No such invoice"},
+    409: {"model": Problem, "description": "Idempotency key reused, or duplicate number"},
+    422: {"model": Problem, "description": "Invalid invoice; `errors` names each field"},
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InvoiceRead,
+    responses={409: PROBLEMS[409], 422: PROBLEMS[422]},
+)
+async def create_invoice(
+    document: InvoiceDocument,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="Unique per invoice; resending the same body with it is safe.",
+        ),
+    ],
+) -> InvoiceRead:
+    """Accept an invoice: checked, stored and queued for Chorus Pro before this answers."""
+    invoice, created = await invoice_service.create(
+        session,
+        document,
+        idempotency_key,
+        submit_grace=timedelta(seconds=settings.submit_sweep_after_seconds),
+    )
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/invoices/{invoice.id}"
+    detail = await invoice_service.get_detail(session, invoice.id)
+    return InvoiceRead.model_validate(detail, from_attributes=True)
+
+
+@router.get("", response_model=InvoiceList)
+async def list_invoices(
+    session: SessionDep,
+    status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
+    supplier_siret: str | None = None,
+    recipient_siret: str | None = None,
+    issue_date_from: date | None = None,
+    issue_date_to: date | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> InvoiceList:
+    """List invoices, newest first, with filters and cursor pagination."""
+    filters = InvoiceFilters(
+        statuses=[s.value for s in status_ or []],
+        supplier_siret=supplier_siret,
+        recipient_siret=recipient_siret,
+        issue_date_from=issue_date_from,
+        issue_date_to=issue_date_to,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    page, next_cursor = await invoice_service.list(session, filters, limit, cursor)
+    return InvoiceList(
+        data=[InvoiceSummary.model_validate(i) for i in page], next_cursor=next_cursor
+    )
+
+
+@router.get("/{invoice_id}", response_model=InvoiceRead, responses={404: PROBLEMS[404]})
+async def get_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoiceRead:
+    """The invoice, its statuses, its history and every deposit attempt."""
+    detail = await invoice_service.get_detail(session, invoice_id)
+    return InvoiceRead.model_validate(detail, from_attributes=True)
+
+
+@router.get(
+    "/{invoice_id}/status", response_model=InvoiceStatusRead, responses={404: PROBLEMS[404]}
+)
+async def get_invoice_status(invoice_id: uuid.UUID, session: SessionDep) -> InvoiceStatusRead:
+    """Gateway status, raw Chorus Pro status, flux number, Chorus id and ordered history."""
+    detail = await invoice_service.get_detail(session, invoice_id)
+    return InvoiceStatusRead.model_validate(detail, from_attributes=True)

@@ -1,0 +1,90 @@
+"""API shapes of invoices; the request body is `InvoiceDocument` itself."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class InvoiceEventRead(ReadModel):
+    occurred_at: datetime
+    source: str = Field(description="gateway, chorus or erp")
+    status: str = Field(description="Gateway status after this event.")
+    chorus_status: str | None
+    comment: str | None = Field(description="Why: a rejection or suspension reason, an error.")
+
+
+class SubmissionAttemptRead(ReadModel):
+    number: int
+    operation: str
+    outcome: str
+    started_at: datetime
+    finished_at: datetime | None
+    flux_number: str | None
+    http_status: int | None
+    error: str | None
+
+
+class InvoiceSummary(ReadModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    chorus_status: str | None
+    supplier_siret: str
+    recipient_siret: str
+    issue_date: date
+    currency: str
+    total_with_vat: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvoiceStatusRead(ReadModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    status_changed_at: datetime
+    status_comment: str | None
+    chorus_status: str | None
+    chorus_status_changed_at: datetime | None
+    flux_number: str | None
+    flux_status: str | None
+    chorus_invoice_id: int | None
+    history: list[InvoiceEventRead]
+
+
+class InvoiceRead(InvoiceStatusRead):
+    idempotency_key: str
+    supplier_siret: str
+    recipient_siret: str
+    service_code: str | None
+    engagement_number: str | None
+    issue_date: date
+    due_date: date | None
+    currency: str
+    total_without_vat: Decimal
+    total_vat: Decimal
+    total_with_vat: Decimal
+    amount_due: Decimal
+    syntax: str
+    deposited_at: datetime | None
+    submit_attempts: int
+    last_error: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    attempts: list[SubmissionAttemptRead]
+    document: dict[str, Any]
+
+
+class InvoiceList(BaseModel):
+    data: list[InvoiceSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")

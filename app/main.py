@@ -1,0 +1,62 @@
+"""The API application: FastAPI app factory and the lifespan that owns shared clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import api_router
+from app.config import Settings, get_settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.queue import connect_queue
+from app.health import router as health_router
+
+DESCRIPTION = """
+Send invoices to Chorus Pro without touching Chorus Pro: post them as JSON, follow them
+to payment, and be told at once (signed webhooks) when one is rejected or suspended.
+Errors are RFC 9457 problem details that name every failing field.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.database_url is None or settings.redis_url is None:
+            raise RuntimeError(
+                "DATABASE_URL and REDIS_URL must be set (or use `chorus-gateway run`)"
+            )
+        engine = create_engine(settings.database_url)
+        queue = await connect_queue(settings.redis_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.queue = queue
+        try:
+            yield
+        finally:
+            await queue.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="chorus-gateway",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn factory entry point (`app.main:create_app_from_env`)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

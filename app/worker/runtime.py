@@ -1,0 +1,83 @@
+"""What jobs share in one worker process: database, queue and HTTP clients, built once."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.chorus import ChorusClient
+from app.config import Settings
+from app.core.db import create_engine, create_sessionmaker, unit_of_work
+from app.core.queue import JobQueue, connect_queue
+from app.invoices.submission import SubmissionPolicy
+from app.invoices.tracking import TrackingPolicy
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    queue: JobQueue
+    chorus_http: httpx.AsyncClient
+    webhook_http: httpx.AsyncClient
+    chorus: ChorusClient
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return unit_of_work(self.sessionmaker, self.queue)
+
+    @property
+    def submission_policy(self) -> SubmissionPolicy:
+        s = self.settings
+        return SubmissionPolicy(
+            lease=timedelta(seconds=s.submit_lease_seconds),
+            lookup_grace=timedelta(seconds=s.deposit_lookup_grace_seconds),
+            lookup_interval=timedelta(seconds=s.deposit_lookup_interval_seconds),
+            retry_base=timedelta(seconds=s.retry_base_seconds),
+            retry_max=timedelta(seconds=s.retry_max_seconds),
+            max_attempts=s.max_submit_attempts,
+            first_poll_after=timedelta(seconds=min(s.poll_interval_seconds, 10.0)),
+        )
+
+    @property
+    def tracking_policy(self) -> TrackingPolicy:
+        s = self.settings
+        return TrackingPolicy(
+            poll_interval=timedelta(seconds=s.poll_interval_seconds),
+            retry_base=timedelta(seconds=s.retry_base_seconds),
+            retry_max=timedelta(seconds=s.retry_max_seconds),
+        )
+
+    async def close(self) -> None:
+        await self.chorus_http.aclose()
+        await self.webhook_http.aclose()
+        await self.queue.close()
+        await self.engine.dispose()
+
+
+async def build_runtime(settings: Settings, queue: JobQueue | None = None) -> Runtime:
+    if settings.database_url is None or settings.redis_url is None:
+        raise RuntimeError("DATABASE_URL and REDIS_URL must be set (or use `chorus-gateway run`)")
+    engine = create_engine(settings.database_url, pool_size=settings.worker_max_jobs)
+    chorus_http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.chorus_timeout_seconds, connect=10.0),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+    webhook_http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=5.0),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        queue=queue or await connect_queue(settings.redis_url),
+        chorus_http=chorus_http,
+        webhook_http=webhook_http,
+        chorus=ChorusClient(chorus_http, settings.chorus_config()),
+    )

@@ -1,0 +1,194 @@
+"""The whole path on real parts: ERP -> API -> PostgreSQL -> arq worker -> Chorus Pro
+simulator over HTTP -> status sync -> signed webhooks to a real receiver."""
+
+from __future__ import annotations
+
+import copy
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from tests.e2e.stack import Stack, WebhookReceiver, run_stack, wait_until
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "invoice.json").read_text())
+REJECTING_RECIPIENT = "21750001600019"
+
+FAST = {
+    "SIMULATOR_STEP_SECONDS": "0.5",
+    "SIMULATOR_SLOW_SECONDS": "6",
+    "GATEWAY_RELAY_INTERVAL_SECONDS": "1",
+    "GATEWAY_POLL_INTERVAL_SECONDS": "1",
+    "GATEWAY_SUBMIT_LEASE_SECONDS": "8",
+    "GATEWAY_DEPOSIT_LOOKUP_GRACE_SECONDS": "6",
+    "GATEWAY_DEPOSIT_LOOKUP_INTERVAL_SECONDS": "1",
+    "GATEWAY_RETRY_BASE_SECONDS": "1",
+    "GATEWAY_SUBMIT_SWEEP_AFTER_SECONDS": "3",
+    "GATEWAY_LOG_LEVEL": "INFO",
+}
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def stack(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    log_dir = tmp_path_factory.mktemp("e2e-logs")
+    with run_stack(database_url, redis_url, log_dir, FAST) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def endpoint_secret(stack: Stack, receiver: WebhookReceiver) -> str:
+    response = httpx.post(f"{stack.api_url}/v1/webhook-endpoints", json={"url": receiver.url})
+    assert response.status_code == 201, response.text
+    return str(response.json()["secret"])
+
+
+def post_invoice(stack: Stack, key: str, **changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE)
+    recipient = changes.pop("recipient_siret", None)
+    body.update(changes)
+    if recipient:
+        body["recipient"]["siret"] = recipient
+    response = httpx.post(
+        f"{stack.api_url}/v1/invoices", json=body, headers={"Idempotency-Key": key}, timeout=10
+    )
+    assert response.status_code == 202, response.text
+    return dict(response.json())
+
+
+def status_of(stack: Stack, invoice_id: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{stack.api_url}/v1/invoices/{invoice_id}", timeout=10).json())
+
+
+def wait_for_status(stack: Stack, invoice_id: str, wanted: str) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
+        current = status_of(stack, invoice_id)
+        if current["status"] in ("failed", "rejected") and wanted not in ("failed", "rejected"):
+            raise AssertionError(f"invoice ended {current['status']}: {current}\n{stack.logs()}")
+        return current if current["status"] == wanted else None
+
+    try:
+        return dict(wait_until(reached, timeout=120, what=f"{invoice_id} -> {wanted}"))
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{stack.logs()}") from exc
+
+
+def events_for(receiver: WebhookReceiver, secret: str, invoice_id: str) -> list[dict[str, Any]]:
+    """Every webhook for this invoice, each verified with the reference library."""
+    verifier = Webhook(secret)
+    events = []
+    for hook in receiver.received:
+        payload = verifier.verify(hook.body, hook.headers)
+        if payload["data"]["invoice_id"] == invoice_id:
+            events.append(payload)
+    return events
+
+
+def deposits_of(stack: Stack, number: str) -> int:
+    stats = httpx.get(f"{stack.simulator_url}/_simulator/stats", timeout=10).json()
+    return sum(1 for d in stats["deposits"] if d["numeroFacture"] == number)
+
+
+def test_invoice_goes_to_payment_with_signed_webhooks(
+    stack: Stack, receiver: WebhookReceiver, endpoint_secret: str, clean_db_once: None
+) -> None:
+    created = post_invoice(stack, "e2e-paid", number="E2E-PAID-1")
+    invoice = wait_for_status(stack, created["id"], "paid")
+    assert invoice["chorus_status"] == "MISE_EN_PAIEMENT"
+    assert invoice["flux_number"].startswith("CPP001")
+    assert isinstance(invoice["chorus_invoice_id"], int)
+    chorus_path = [h["chorus_status"] for h in invoice["history"] if h["source"] == "chorus"]
+    assert chorus_path == [
+        "DEPOSEE",
+        "MISE_A_DISPOSITION",
+        "SERVICE_FAIT",
+        "MANDATEE",
+        "MISE_EN_PAIEMENT",
+    ]
+    times = [h["occurred_at"] for h in invoice["history"]]
+    assert times == sorted(times)
+    assert deposits_of(stack, "E2E-PAID-1") == 1
+
+    def all_events() -> list[str] | None:
+        types = [e["type"] for e in events_for(receiver, endpoint_secret, created["id"])]
+        return types if "invoice.paid" in types else None
+
+    types = wait_until(all_events, timeout=60, what="invoice.paid webhook")
+    for expected in (
+        "invoice.accepted",
+        "invoice.submitted",
+        "invoice.delivered",
+        "invoice.approved",
+        "invoice.paid",
+    ):
+        assert expected in types
+    assert len({h.headers["webhook-id"] for h in receiver.received}) == len(receiver.received)
+
+
+def test_recipient_rejection_reaches_status_and_webhook_with_reason(
+    stack: Stack, receiver: WebhookReceiver, endpoint_secret: str
+) -> None:
+    created = post_invoice(
+        stack, "e2e-rejected", number="E2E-REJ-1", recipient_siret=REJECTING_RECIPIENT
+    )
+    invoice = wait_for_status(stack, created["id"], "rejected")
+    assert invoice["chorus_status"] == "REJETEE"
+    assert "engagement" in invoice["status_comment"]
+    assert invoice["history"][-1]["comment"] == invoice["status_comment"]
+
+    def rejected_event() -> dict[str, Any] | None:
+        events = events_for(receiver, endpoint_secret, created["id"])
+        return next((e for e in events if e["type"] == "invoice.rejected"), None)
+
+    event = wait_until(rejected_event, timeout=60, what="invoice.rejected webhook")
+    assert event["data"]["reason"] == invoice["status_comment"]
+    assert event["data"]["chorus_status"] == "REJETEE"
+
+
+def test_rejected_flux_is_reported_with_chorus_errors(stack: Stack) -> None:
+    created = post_invoice(stack, "e2e-flux-rejected", number="XREJ-E2E-1")
+    invoice = wait_for_status(stack, created["id"], "rejected")
+    assert invoice["flux_status"] == "IN_REJETE"
+    assert invoice["chorus_invoice_id"] is None
+    assert "SIMULATED" in invoice["status_comment"]
+
+
+def test_lost_answer_is_looked_up_not_deposited_again(stack: Stack) -> None:
+    created = post_invoice(stack, "e2e-lost", number="XLOST-E2E-1")
+    invoice = wait_for_status(stack, created["id"], "paid")
+    assert deposits_of(stack, "XLOST-E2E-1") == 1
+    outcomes = [a["outcome"] for a in invoice["attempts"]]
+    assert outcomes == ["found"], invoice["attempts"]
+
+
+def test_throttled_deposit_is_retried(stack: Stack) -> None:
+    created = post_invoice(stack, "e2e-429", number="X429-E2E-1")
+    invoice = wait_for_status(stack, created["id"], "paid")
+    assert [a["outcome"] for a in invoice["attempts"]] == ["retry", "deposited"]
+    assert deposits_of(stack, "X429-E2E-1") == 1
+
+
+def test_worker_killed_during_deposit_still_deposits_exactly_once(stack: Stack) -> None:
+    created = post_invoice(stack, "e2e-crash", number="XSLOW-E2E-1")
+    wait_until(lambda: deposits_of(stack, "XSLOW-E2E-1") == 1, what="the deposit to arrive")
+    worker = stack.processes["worker"]
+    worker.stop(signal.SIGKILL)
+    assert status_of(stack, created["id"])["status"] == "submitting"
+    worker.start()
+    invoice = wait_for_status(stack, created["id"], "paid")
+    assert deposits_of(stack, "XSLOW-E2E-1") == 1
+    assert [a["outcome"] for a in invoice["attempts"]] == ["found"]
