@@ -5,14 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.chorus.config import ChorusConfig
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: str = Field(default="development", description="development | production")
     database_url: str | None = Field(
@@ -73,6 +75,18 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         return value
+
+    @model_validator(mode="after")
+    def _no_simulator_credentials_in_production(self) -> Settings:
+        """Refuse to start in production with the simulator's well-known credentials."""
+        if not self.is_production:
+            return self
+        defaults = Settings.model_fields
+        for name in ("piste_client_secret", "chorus_technical_password"):
+            default = defaults[name].default
+            if getattr(self, name).get_secret_value() == default.get_secret_value():
+                raise ValueError(f"GATEWAY_{name.upper()} must be set in production")
+        return self
 
     @property
     def is_production(self) -> bool:

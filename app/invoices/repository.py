@@ -47,10 +47,11 @@ class InvoiceRepository:
         return (await self.session.scalar(statement.limit(1))) is not None
 
     async def events(self, invoice_id: uuid.UUID) -> Sequence[InvoiceEvent]:
+        """In the order the gateway learnt them; Chorus times are only to the minute."""
         statement = (
             select(InvoiceEvent)
             .where(InvoiceEvent.invoice_id == invoice_id)
-            .order_by(InvoiceEvent.occurred_at, InvoiceEvent.recorded_at, InvoiceEvent.id)
+            .order_by(InvoiceEvent.recorded_at, InvoiceEvent.id)
         )
         return (await self.session.scalars(statement)).all()
 

@@ -15,7 +15,8 @@ class ReadModel(BaseModel):
 
 
 class InvoiceEventRead(ReadModel):
-    occurred_at: datetime
+    occurred_at: datetime = Field(description="When it happened, by the clock of `source`.")
+    recorded_at: datetime = Field(description="When the gateway learnt it; the list order.")
     source: str = Field(description="gateway, chorus or erp")
     status: str = Field(description="Gateway status after this event.")
     chorus_status: str | None

@@ -92,7 +92,7 @@ class InvoiceEvent(Base):
 
     __tablename__ = "invoice_events"
     __table_args__ = (
-        Index("ix_invoice_events_invoice_id_occurred_at", "invoice_id", "occurred_at"),
+        Index("ix_invoice_events_invoice_id_recorded_at", "invoice_id", "recorded_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)

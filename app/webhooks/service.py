@@ -71,7 +71,10 @@ class WebhookService:
             invoice_id=invoice_id,
         )
         repository.add(message)
-        for endpoint in await repository.subscribed_endpoints(event_type):
+        endpoints = await repository.subscribed_endpoints(event_type)
+        if endpoints:
+            await session.flush()  # deliveries reference the message; no relationship orders them
+        for endpoint in endpoints:
             delivery = WebhookDelivery(
                 id=uuid.uuid4(),
                 message_id=message.id,

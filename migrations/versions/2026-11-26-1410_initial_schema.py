@@ -113,7 +113,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_events_invoice_id_invoices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_events'))
     )
-    op.create_index('ix_invoice_events_invoice_id_occurred_at', 'invoice_events', ['invoice_id', 'occurred_at'], unique=False)
+    op.create_index('ix_invoice_events_invoice_id_recorded_at', 'invoice_events', ['invoice_id', 'recorded_at'], unique=False)
     op.create_table('submission_attempts',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('invoice_id', sa.Uuid(), nullable=False),
@@ -173,7 +173,7 @@ def downgrade() -> None:
     op.drop_table('webhook_deliveries')
     op.drop_index('ix_submission_attempts_invoice_id_number', table_name='submission_attempts')
     op.drop_table('submission_attempts')
-    op.drop_index('ix_invoice_events_invoice_id_occurred_at', table_name='invoice_events')
+    op.drop_index('ix_invoice_events_invoice_id_recorded_at', table_name='invoice_events')
     op.drop_table('invoice_events')
     op.drop_index(op.f('ix_webhook_messages_invoice_id'), table_name='webhook_messages')
     op.drop_table('webhook_messages')

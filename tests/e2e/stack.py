@@ -140,7 +140,9 @@ class WebhookReceiver:
         self.received: list[ReceivedWebhook] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/hooks"
-        config = uvicorn.Config(self._app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            self._app, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

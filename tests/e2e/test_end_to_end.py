@@ -43,7 +43,10 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture(scope="module")
 def stack(
-    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    clean_db_once: None,
 ) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("e2e-logs")
     with run_stack(database_url, redis_url, log_dir, FAST) as stack:
@@ -72,6 +75,13 @@ def post_invoice(stack: Stack, key: str, **changes: Any) -> dict[str, Any]:
 
 def status_of(stack: Stack, invoice_id: str) -> dict[str, Any]:
     return dict(httpx.get(f"{stack.api_url}/v1/invoices/{invoice_id}", timeout=10).json())
+
+
+def wait_or_dump(stack: Stack, condition: Any, what: str) -> Any:
+    try:
+        return wait_until(condition, timeout=60, what=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{stack.logs()}") from exc
 
 
 def wait_for_status(stack: Stack, invoice_id: str, wanted: str) -> dict[str, Any]:
@@ -104,7 +114,7 @@ def deposits_of(stack: Stack, number: str) -> int:
 
 
 def test_invoice_goes_to_payment_with_signed_webhooks(
-    stack: Stack, receiver: WebhookReceiver, endpoint_secret: str, clean_db_once: None
+    stack: Stack, receiver: WebhookReceiver, endpoint_secret: str
 ) -> None:
     created = post_invoice(stack, "e2e-paid", number="E2E-PAID-1")
     invoice = wait_for_status(stack, created["id"], "paid")
@@ -119,7 +129,7 @@ def test_invoice_goes_to_payment_with_signed_webhooks(
         "MANDATEE",
         "MISE_EN_PAIEMENT",
     ]
-    times = [h["occurred_at"] for h in invoice["history"]]
+    times = [h["recorded_at"] for h in invoice["history"]]
     assert times == sorted(times)
     assert deposits_of(stack, "E2E-PAID-1") == 1
 
@@ -127,7 +137,7 @@ def test_invoice_goes_to_payment_with_signed_webhooks(
         types = [e["type"] for e in events_for(receiver, endpoint_secret, created["id"])]
         return types if "invoice.paid" in types else None
 
-    types = wait_until(all_events, timeout=60, what="invoice.paid webhook")
+    types = wait_or_dump(stack, all_events, "invoice.paid webhook")
     for expected in (
         "invoice.accepted",
         "invoice.submitted",
@@ -154,7 +164,7 @@ def test_recipient_rejection_reaches_status_and_webhook_with_reason(
         events = events_for(receiver, endpoint_secret, created["id"])
         return next((e for e in events if e["type"] == "invoice.rejected"), None)
 
-    event = wait_until(rejected_event, timeout=60, what="invoice.rejected webhook")
+    event = wait_or_dump(stack, rejected_event, "invoice.rejected webhook")
     assert event["data"]["reason"] == invoice["status_comment"]
     assert event["data"]["chorus_status"] == "REJETEE"
 

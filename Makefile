@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Both create the virtual
+# environment when it is missing (or when pyproject.toml changed).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format openapi migrate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/chorus-gateway run
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench migrations/env.py
+	$(BIN)/ruff format --check app tests bench migrations/env.py
+	$(BIN)/mypy app
+
+format: $(STAMP)
+	$(BIN)/ruff format app tests bench migrations/env.py
+	$(BIN)/ruff check --fix app tests bench migrations/env.py
+
+openapi: $(STAMP)
+	$(BIN)/chorus-gateway openapi --output openapi/openapi.json
+
+migrate: $(STAMP)
+	$(BIN)/chorus-gateway migrate
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

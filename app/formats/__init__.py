@@ -1,0 +1,63 @@
+"""Invoice syntaxes Chorus Pro accepts, behind one `render` call so callers never pick a module."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from app.formats.cii import build_cii
+from app.invoices.document import InvoiceDocument
+
+__all__ = [
+    "MAX_FILE_NAME_LENGTH",
+    "RenderedInvoice",
+    "Syntax",
+    "UnsupportedSyntaxError",
+    "file_name_for",
+    "render",
+]
+
+MAX_FILE_NAME_LENGTH: Final = 200
+_UNSAFE_FILE_NAME_CHARS: Final = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class Syntax(StrEnum):
+    """Values are the Chorus Pro `syntaxeFlux` codes, so they go to the API as they are."""
+
+    CII_D16B = "IN_DP_E1_CII_16B"
+    UBL_INVOICE = "IN_DP_E1_UBL_INVOICE"
+    FACTURX = "IN_DP_E2_CII_FACTURX"
+
+
+class UnsupportedSyntaxError(ValueError):
+    """The syntax is a known Chorus code that this gateway cannot produce yet."""
+
+
+@dataclass(frozen=True)
+class RenderedInvoice:
+    content: bytes
+    file_name: str
+    syntax: Syntax
+
+
+def file_name_for(number: str, prefix: str, extension: str) -> str:
+    """Invoice numbers may hold '/' or '+': keep file names portable and short enough for Chorus."""
+    safe = _UNSAFE_FILE_NAME_CHARS.sub("_", number)
+    suffix = f".{extension}"
+    stem = f"{prefix}_{safe}"[: MAX_FILE_NAME_LENGTH - len(suffix)]
+    return stem + suffix
+
+
+def render(document: InvoiceDocument, syntax: Syntax = Syntax.CII_D16B) -> RenderedInvoice:
+    """Render the document in the given syntax, ready to deposit with that `syntaxeFlux`."""
+    if syntax is Syntax.CII_D16B:
+        return RenderedInvoice(
+            content=build_cii(document),
+            file_name=file_name_for(document.number, "cii", "xml"),
+            syntax=syntax,
+        )
+    raise UnsupportedSyntaxError(
+        f"syntax {syntax.value} ({syntax.name}) is not supported yet; use {Syntax.CII_D16B.value}"
+    )
