@@ -189,8 +189,8 @@ def build_cii_tree(document: InvoiceDocument) -> etree._Element:
     _leaf(header, _ID, document.number)
     _leaf(header, _TYPE_CODE, document.type_code)
     _date_time(header, _ISSUE_DATE_TIME, document.issue_date.strftime("%Y%m%d"))
-    if document.note:
-        _leaf(_sub(header, _INCLUDED_NOTE), _CONTENT, _text(document.note))
+    for note in document.notes:
+        _leaf(_sub(header, _INCLUDED_NOTE), _CONTENT, _text(note.text))
 
     transaction = _sub(root, _TRANSACTION)
     for position, line in enumerate(document.lines, start=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.core.errors import FieldError
-from app.invoices.document import InvoiceDocument
+from app.invoices.document import INVOICE_NUMBER_PATTERN, InvoiceDocument
 
 # EN 16931 rule ids for the declared totals the ERP may send.
 _TOTAL_RULES = {
@@ -19,6 +19,15 @@ _TOTAL_RULES = {
 
 def check_document(document: InvoiceDocument, today: date) -> list[FieldError]:
     errors: list[FieldError] = []
+    if not INVOICE_NUMBER_PATTERN.match(document.number):
+        errors.append(
+            FieldError(
+                field="number",
+                code="CPP-NUM-01",
+                message="Chorus Pro takes at most 20 characters: letters, digits and - _ / +",
+                message_fr="20 caractères au plus pour Chorus Pro : lettres, chiffres et - _ / +",
+            )
+        )
     if document.issue_date > today:
         errors.append(
             FieldError(

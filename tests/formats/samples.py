@@ -45,7 +45,7 @@ _FULL: dict[str, Any] = {
     "service_code": "SERVICE-FACTURES-01",
     "engagement_number": "EJ-1300012345",
     "payment": {"type_code": "30", "iban": IBAN, "bic": "AGRIFRPP"},
-    "note": "Merci de rappeler le numéro d'engagement.",
+    "notes": [{"text": "Merci de rappeler le numéro d'engagement."}],
     "lines": [
         {
             "id": "A1",

@@ -19,7 +19,7 @@ from app.formats.cii import (
     validate_cii,
 )
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument
+from app.invoices.document import InvoiceDocument, Note
 
 from .samples import DOCUMENTS, RECIPIENT_SIRET, SUPPLIER_SIRET, make_document
 
@@ -95,7 +95,7 @@ def test_header_fields(full_document: InvoiceDocument) -> None:
     assert xpath_text(root, f"{header}/ram:TypeCode") == "380"
     issue = nodes(root, f"{header}/ram:IssueDateTime/udt:DateTimeString")
     assert [(node.text, node.get("format")) for node in issue] == [("20240502", "102")]
-    assert xpath_text(root, f"{header}/ram:IncludedNote/ram:Content") == full_document.note
+    assert xpath_text(root, f"{header}/ram:IncludedNote/ram:Content") == full_document.notes[0].text
 
 
 def test_service_code_is_the_buyer_reference(full_document: InvoiceDocument) -> None:
@@ -363,7 +363,7 @@ def test_line_ids_default_to_position(minimal_document: InvoiceDocument) -> None
 
 
 def test_control_characters_in_free_text_are_replaced(minimal_document: InvoiceDocument) -> None:
-    document = minimal_document.model_copy(update={"note": "avant\x01après\x0bfin"})
+    document = minimal_document.model_copy(update={"notes": [Note(text="avant\x01après\x0bfin")]})
     root = render_tree(document)
     assert xpath_text(root, "//ram:IncludedNote/ram:Content") == "avant après fin"
 

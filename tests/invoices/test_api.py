@@ -53,7 +53,7 @@ async def test_same_key_same_body_returns_same_invoice(client: httpx.AsyncClient
 
 async def test_same_key_other_body_is_refused(client: httpx.AsyncClient) -> None:
     await post(client, invoice(), "key-3")
-    response = await post(client, invoice(note="another body"), "key-3")
+    response = await post(client, invoice(notes=[{"text": "another body"}]), "key-3")
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("/idempotency-key-reused")
@@ -75,13 +75,12 @@ async def test_malformed_body_names_each_field(client: httpx.AsyncClient) -> Non
     body["supplier"]["siret"] = "81234567600018"  # Luhn fails
     body["lines"][0]["quantity"] = "ten"
     del body["recipient"]["name"]
-    body["number"] = "FA 2026 00042 TOO LONG FOR CHORUS"
     response = await post(client, body, "key-6")
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     fields = {e["field"] for e in problem["errors"]}
-    assert {"supplier.siret", "lines[0].quantity", "recipient.name", "number"} <= fields
+    assert {"supplier.siret", "lines[0].quantity", "recipient.name"} <= fields
     assert problem["status"] == 422
 
 
@@ -103,6 +102,14 @@ async def test_wrong_totals_are_refused_with_rule_ids_and_nothing_is_stored(
     assert errors == {"totals.tax": "BR-CO-14", "totals.payable": "BR-CO-16"}
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Invoice)) == 0
+
+
+async def test_invoice_number_chorus_cannot_take_is_refused(client: httpx.AsyncClient) -> None:
+    response = await post(client, invoice(number="FA 2026 00042 TOO LONG FOR CHORUS"), "key-10")
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("number", "CPP-NUM-01")
+    ]
 
 
 async def test_future_invoice_date_is_refused(client: httpx.AsyncClient) -> None:
