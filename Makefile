@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi migrate clean
+.PHONY: run test lint format openapi webhook-schemas migrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ format: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/chorus-gateway openapi --output openapi/openapi.json
+
+webhook-schemas: $(STAMP)
+	$(BIN)/chorus-gateway webhook-schemas --output openapi/webhooks
 
 migrate: $(STAMP)
 	$(BIN)/chorus-gateway migrate

@@ -66,6 +66,13 @@ def _openapi(args: argparse.Namespace) -> None:
         Path(args.output).write_text(spec, encoding="utf-8")
 
 
+def _webhook_schemas(args: argparse.Namespace) -> None:
+    from app.webhooks.events import write_schemas
+
+    for path in write_schemas(Path(args.output)):
+        sys.stdout.write(f"{path}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="chorus-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +91,11 @@ def main(argv: list[str] | None = None) -> None:
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default="openapi/openapi.json")
     openapi.set_defaults(handler=_openapi)
+    schemas = commands.add_parser(
+        "webhook-schemas", help="write the JSON Schema of every webhook event type"
+    )
+    schemas.add_argument("--output", default="openapi/webhooks")
+    schemas.set_defaults(handler=_webhook_schemas)
     args = parser.parse_args(argv)
     args.handler(args)
 

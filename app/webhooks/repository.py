@@ -1,13 +1,26 @@
+"""Every SQL statement of the webhooks package."""
+
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+
+Keyset = tuple[datetime, str]
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    event_type: str | None = None
+    invoice_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class WebhookRepository:
@@ -17,6 +30,9 @@ class WebhookRepository:
     def add(self, row: WebhookEndpoint | WebhookMessage | WebhookDelivery | WebhookAttempt) -> None:
         self.session.add(row)
 
+    async def delete(self, row: WebhookEndpoint) -> None:
+        await self.session.delete(row)
+
     async def list_endpoints(self) -> Sequence[WebhookEndpoint]:
         return (
             await self.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at))
@@ -25,15 +41,44 @@ class WebhookRepository:
     async def get_endpoint(self, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
         return await self.session.get(WebhookEndpoint, endpoint_id)
 
+    async def lock_endpoint(self, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
+        """The endpoint, locked and re-read (another attempt may just have disabled it)."""
+        statement = (
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return await self.session.scalar(statement)
+
     async def subscribed_endpoints(self, event_type: str) -> Sequence[WebhookEndpoint]:
+        """Enabled and disabled ones: a disabled endpoint gets a `skipped`, recoverable row."""
         statement = select(WebhookEndpoint).where(
-            WebhookEndpoint.disabled_at.is_(None),
             or_(
                 func.cardinality(WebhookEndpoint.event_types) == 0,
                 WebhookEndpoint.event_types.any_() == event_type,
             ),
         )
         return (await self.session.scalars(statement)).all()
+
+    async def skip_pending(self, endpoint_id: uuid.UUID, now: datetime) -> int:
+        """Pending deliveries of a disabled endpoint become `skipped` (recoverable).
+
+        Rows locked by an attempt in flight are left to it: it sees the endpoint disabled
+        when it records its outcome. Skipping them, not waiting, avoids a deadlock.
+        """
+        locked = (
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(locked.scalar_subquery()))
+            .values(status="skipped", next_attempt_at=None, updated_at=now)
+        )
+        result = await self.session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def lock_delivery(
         self, delivery_id: uuid.UUID
@@ -44,9 +89,27 @@ class WebhookRepository:
             .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
             .where(WebhookDelivery.id == delivery_id)
             .with_for_update(of=WebhookDelivery)
+            .execution_options(populate_existing=True)
         )
         row = (await self.session.execute(statement)).first()
         return None if row is None else (row[0], row[1], row[2])
+
+    async def lock_delivery_for(
+        self, message_id: str, endpoint_id: uuid.UUID
+    ) -> WebhookDelivery | None:
+        statement = (
+            select(WebhookDelivery)
+            .where(
+                WebhookDelivery.message_id == message_id,
+                WebhookDelivery.endpoint_id == endpoint_id,
+            )
+            .with_for_update()
+        )
+        return await self.session.scalar(statement)
+
+    async def count_attempts(self, delivery_id: uuid.UUID) -> int:
+        statement = select(func.count()).where(WebhookAttempt.delivery_id == delivery_id)
+        return int(await self.session.scalar(statement) or 0)
 
     async def claim_due_deliveries(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
         statement = (
@@ -55,5 +118,115 @@ class WebhookRepository:
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def claim_due_manual_attempts(
+        self, now: datetime, limit: int
+    ) -> Sequence[WebhookDelivery]:
+        """Requested resends, oldest request first, then oldest delivery (recover order)."""
+        statement = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.manual_attempt_at <= now)
+            .order_by(WebhookDelivery.manual_attempt_at, WebhookDelivery.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def lock_recoverable(
+        self,
+        endpoint_id: uuid.UUID,
+        since: datetime,
+        until: datetime,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[WebhookDelivery]:
+        """Failed and skipped deliveries created in [since, until), oldest first."""
+        conditions: list[ColumnElement[bool]] = [
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status.in_(("failed", "skipped")),
+            WebhookDelivery.created_at >= since,
+            WebhookDelivery.created_at < until,
+        ]
+        if after is not None:
+            conditions.append(tuple_(WebhookDelivery.created_at, WebhookDelivery.id) > after)
+        statement = (
+            select(WebhookDelivery)
+            .where(and_(*conditions))
+            .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
+            .limit(limit)
+            .with_for_update()
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def get_message(self, message_id: str) -> WebhookMessage | None:
+        return await self.session.get(WebhookMessage, message_id)
+
+    async def list_messages(
+        self, filters: MessageFilters, limit: int, after: Keyset | None
+    ) -> Sequence[WebhookMessage]:
+        """Newest first, keyset-paginated on (created_at, id)."""
+        conditions: list[ColumnElement[bool]] = []
+        if filters.event_type:
+            conditions.append(WebhookMessage.event_type == filters.event_type)
+        if filters.invoice_id:
+            conditions.append(WebhookMessage.invoice_id == filters.invoice_id)
+        if filters.since:
+            conditions.append(WebhookMessage.created_at >= filters.since)
+        if filters.until:
+            conditions.append(WebhookMessage.created_at < filters.until)
+        if after is not None:
+            conditions.append(tuple_(WebhookMessage.created_at, WebhookMessage.id) < after)
+        statement = select(WebhookMessage)
+        if conditions:
+            statement = statement.where(and_(*conditions))
+        statement = statement.order_by(
+            WebhookMessage.created_at.desc(), WebhookMessage.id.desc()
+        ).limit(limit)
+        return (await self.session.scalars(statement)).all()
+
+    async def deliveries_of_message(self, message_id: str) -> Sequence[WebhookDelivery]:
+        statement = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.message_id == message_id)
+            .order_by(WebhookDelivery.created_at)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def list_deliveries(
+        self,
+        endpoint_id: uuid.UUID,
+        status: str | None,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> Sequence[WebhookDelivery]:
+        """Newest first, keyset-paginated on (created_at, id)."""
+        conditions: list[ColumnElement[bool]] = [WebhookDelivery.endpoint_id == endpoint_id]
+        if status:
+            conditions.append(WebhookDelivery.status == status)
+        if after is not None:
+            conditions.append(tuple_(WebhookDelivery.created_at, WebhookDelivery.id) < after)
+        statement = (
+            select(WebhookDelivery)
+            .where(and_(*conditions))
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def get_delivery(
+        self, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+    ) -> WebhookDelivery | None:
+        statement = select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.endpoint_id == endpoint_id
+        )
+        return await self.session.scalar(statement)
+
+    async def list_attempts(self, delivery_id: uuid.UUID) -> Sequence[WebhookAttempt]:
+        statement = (
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(WebhookAttempt.created_at, WebhookAttempt.attempt_number)
         )
         return (await self.session.scalars(statement)).all()

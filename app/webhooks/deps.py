@@ -1,0 +1,23 @@
+"""Dependencies of the webhook routes, overridable in tests (a fake DNS resolver, say)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.core.deps import SettingsDep
+from app.webhooks.secretbox import SecretBox
+from app.webhooks.url_guard import UrlGuard
+
+
+def get_url_guard(settings: SettingsDep) -> UrlGuard:
+    return UrlGuard.from_settings(settings)
+
+
+def get_secret_box(settings: SettingsDep) -> SecretBox:
+    return SecretBox.from_settings(settings)
+
+
+UrlGuardDep = Annotated[UrlGuard, Depends(get_url_guard)]
+SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
