@@ -1,0 +1,307 @@
+"""EN 16931 conditions and calculations (BR-CO-*) and decimals (BR-DEC-*).
+
+The gateway computes every total itself (`InvoiceDocument.compute_totals`, once per `validate`
+call, in `Context`); the totals an ERP declares are compared with them under the id of the rule
+that constrains that total in the XML, so an ERP developer finds the rule the figure breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Final
+
+from app.invoices.document import CENT, AllowanceCharge, Period
+from app.validation.codes import VAT_PREFIXES
+from app.validation.context import Context
+from app.validation.registry import (
+    NO_PARAMS,
+    Check,
+    Family,
+    Violation,
+    each,
+    register,
+    rule,
+)
+
+CALC = Family.CALCULATION
+
+
+@rule(
+    "BR-CO-04",
+    CALC,
+    en="Each line needs a VAT category code.",
+    fr="Chaque ligne doit avoir un code de catégorie de TVA.",
+    paths=("lines[].vat_category",),
+)
+def _line_category(ctx: Context) -> Iterable[Violation]:
+    return each(
+        f"lines[{i}].vat_category"
+        for i, line in enumerate(ctx.document.lines)
+        if not line.vat_category
+    )
+
+
+@rule(
+    "BR-CO-09",
+    CALC,
+    en="A VAT identifier must start with the ISO 3166-1 code of its country (EL for Greece).",
+    fr="Un numéro de TVA doit commencer par le code ISO 3166-1 de son pays (EL pour la Grèce).",
+    paths=("supplier.vat_id", "recipient.vat_id"),
+)
+def _vat_prefix(ctx: Context) -> Iterable[Violation]:
+    found = []
+    for path, vat_id in (
+        ("supplier.vat_id", ctx.document.supplier.vat_id),
+        ("recipient.vat_id", ctx.document.recipient.vat_id),
+    ):
+        if vat_id and vat_id[:2] not in VAT_PREFIXES:
+            found.append((path, NO_PARAMS))
+    return found
+
+
+_DECLARED: Final = (
+    (
+        "line_total",
+        "BR-CO-10",
+        "Sum of line net amounts (BT-106)",
+        "Somme des montants nets des lignes (BT-106)",
+    ),
+    (
+        "allowance_total",
+        "BR-CO-11",
+        "Sum of document allowances (BT-107)",
+        "Somme des remises de pied (BT-107)",
+    ),
+    (
+        "charge_total",
+        "BR-CO-12",
+        "Sum of document charges (BT-108)",
+        "Somme des charges de pied (BT-108)",
+    ),
+    ("tax_exclusive", "BR-CO-13", "Total without VAT (BT-109)", "Total hors TVA (BT-109)"),
+    ("tax", "BR-CO-14", "Total VAT (BT-110)", "Total de la TVA (BT-110)"),
+    ("tax_inclusive", "BR-CO-15", "Total with VAT (BT-112)", "Total TTC (BT-112)"),
+    ("payable", "BR-CO-16", "Amount due for payment (BT-115)", "Montant à payer (BT-115)"),
+)
+
+
+def _declared_total(name: str, path: str) -> Check:
+    def check(ctx: Context) -> Iterable[Violation]:
+        declared = getattr(ctx.document.totals, name, None) if ctx.document.totals else None
+        if declared is None or ctx.totals is None:
+            return ()
+        expected = getattr(ctx.totals, name)
+        if declared == expected:
+            return ()
+        return ((path, {"declared": declared, "expected": expected}),)
+
+    return check
+
+
+for _name, _rule_id, _en, _fr in _DECLARED:
+    register(
+        _rule_id,
+        CALC,
+        en=f"{_en}: declared {{declared}}, computed {{expected}} from the lines, allowances and "
+        "charges.",
+        fr=f"{_fr} : valeur déclarée {{declared}}, valeur calculée {{expected}} à partir des "
+        "lignes, remises et charges.",
+        paths=(f"totals.{_name}",),
+        check=_declared_total(_name, f"totals.{_name}"),
+    )
+
+
+def _period_empty(period: Period | None) -> bool:
+    return period is not None and period.start is None and period.end is None
+
+
+@rule(
+    "BR-CO-19",
+    CALC,
+    en="An invoicing period needs a start date, an end date, or both.",
+    fr="Une période de facturation doit avoir une date de début, de fin, ou les deux.",
+    paths=("invoicing_period",),
+)
+def _invoicing_period_dates(ctx: Context) -> Iterable[Violation]:
+    return (
+        (("invoicing_period", NO_PARAMS),) if _period_empty(ctx.document.invoicing_period) else ()
+    )
+
+
+@rule(
+    "BR-CO-20",
+    CALC,
+    en="A line period needs a start date, an end date, or both.",
+    fr="Une période de ligne doit avoir une date de début, de fin, ou les deux.",
+    paths=("lines[].period",),
+)
+def _line_period_dates(ctx: Context) -> Iterable[Violation]:
+    return each(
+        f"lines[{i}].period"
+        for i, line in enumerate(ctx.document.lines)
+        if _period_empty(line.period)
+    )
+
+
+def _no_reason(entry: AllowanceCharge) -> bool:
+    return not entry.reason and not entry.reason_code
+
+
+def _document_reason(kind: str) -> Check:
+    def check(ctx: Context) -> Iterable[Violation]:
+        entries = ctx.document.allowances if kind == "allowances" else ctx.document.charges
+        return each(f"{kind}[{i}].reason" for i, entry in enumerate(entries) if _no_reason(entry))
+
+    return check
+
+
+def _line_reason(kind: str) -> Check:
+    def check(ctx: Context) -> Iterable[Violation]:
+        found = []
+        for index, line in enumerate(ctx.document.lines):
+            entries = line.allowances if kind == "allowances" else line.charges
+            for position, entry in enumerate(entries):
+                if _no_reason(entry):
+                    found.append((f"lines[{index}].{kind}[{position}].reason", NO_PARAMS))
+        return found
+
+    return check
+
+
+# BR-CO-21..24 restate BR-33/38/42/44; the official artefacts report both, so do we.
+for _rule_id, _factory, _kind, _en, _fr in (
+    ("BR-CO-21", _document_reason, "allowances", "document-level allowance", "remise de pied"),
+    ("BR-CO-22", _document_reason, "charges", "document-level charge", "charge de pied"),
+    ("BR-CO-23", _line_reason, "allowances", "line allowance", "remise de ligne"),
+    ("BR-CO-24", _line_reason, "charges", "line charge", "charge de ligne"),
+):
+    _prefix = "" if _factory is _document_reason else "lines[]."
+    register(
+        _rule_id,
+        CALC,
+        en=f"Each {_en} needs a reason, a reason code, or both.",
+        fr=f"Chaque {_fr} doit avoir un motif, un code motif, ou les deux.",
+        paths=(f"{_prefix}{_kind}[].reason",),
+        check=_factory(_kind),
+    )
+
+
+@rule(
+    "BR-CO-25",
+    CALC,
+    en="An invoice with an amount due needs a payment due date or payment terms.",
+    fr="Une facture avec un montant à payer doit indiquer une date d'échéance ou des conditions "
+    "de paiement.",
+    paths=("due_date",),
+)
+def _due_date_or_terms(ctx: Context) -> Iterable[Violation]:
+    document = ctx.document
+    if ctx.totals is None or ctx.totals.payable <= 0 or document.due_date or document.payment_terms:
+        return ()
+    return (("due_date", NO_PARAMS),)
+
+
+@rule(
+    "BR-CO-26",
+    CALC,
+    en="The seller needs a legal registration identifier (SIRET) or a VAT identifier.",
+    fr="Le vendeur doit avoir un identifiant légal (SIRET) ou un numéro de TVA.",
+    paths=("supplier.siret",),
+)
+def _seller_identified(ctx: Context) -> Iterable[Violation]:
+    supplier = ctx.document.supplier
+    return () if supplier.siret or supplier.vat_id else (("supplier.siret", NO_PARAMS),)
+
+
+def _too_precise(value: Decimal | None) -> bool:
+    return value is not None and value != value.quantize(CENT)
+
+
+def _decimals(rule_id: str, path: str, en: str, fr: str, getter: Check) -> None:
+    register(
+        rule_id,
+        CALC,
+        en=f"{en}: at most two decimals.",
+        fr=f"{fr} : deux décimales au plus.",
+        paths=(path,),
+        check=getter,
+    )
+
+
+def _entry_decimals(kind: str, field: str) -> Check:
+    def check(ctx: Context) -> Iterable[Violation]:
+        entries = ctx.document.allowances if kind == "allowances" else ctx.document.charges
+        return each(
+            f"{kind}[{i}].{field}"
+            for i, entry in enumerate(entries)
+            if _too_precise(getattr(entry, field))
+        )
+
+    return check
+
+
+def _line_entry_decimals(kind: str, field: str) -> Check:
+    def check(ctx: Context) -> Iterable[Violation]:
+        found = []
+        for index, line in enumerate(ctx.document.lines):
+            entries = line.allowances if kind == "allowances" else line.charges
+            for position, entry in enumerate(entries):
+                if _too_precise(getattr(entry, field)):
+                    found.append((f"lines[{index}].{kind}[{position}].{field}", NO_PARAMS))
+        return found
+
+    return check
+
+
+def _document_decimals(field: str) -> Check:
+    def check(ctx: Context) -> Iterable[Violation]:
+        return ((field, NO_PARAMS),) if _too_precise(getattr(ctx.document, field)) else ()
+
+    return check
+
+
+for _rule_id, _kind, _field, _en, _fr in (
+    ("BR-DEC-01", "allowances", "amount", "Document allowance amount", "Montant de remise de pied"),
+    (
+        "BR-DEC-02",
+        "allowances",
+        "base_amount",
+        "Document allowance base",
+        "Assiette de remise de pied",
+    ),
+    ("BR-DEC-05", "charges", "amount", "Document charge amount", "Montant de charge de pied"),
+    ("BR-DEC-06", "charges", "base_amount", "Document charge base", "Assiette de charge de pied"),
+):
+    _decimals(_rule_id, f"{_kind}[].{_field}", _en, _fr, _entry_decimals(_kind, _field))
+
+_decimals(
+    "BR-DEC-16",
+    "prepaid_amount",
+    "Paid amount (prepaid_amount)",
+    "Montant déjà payé (prepaid_amount)",
+    _document_decimals("prepaid_amount"),
+)
+_decimals(
+    "BR-DEC-17",
+    "rounding_amount",
+    "Rounding amount",
+    "Montant d'arrondi",
+    _document_decimals("rounding_amount"),
+)
+
+for _rule_id, _kind, _field, _en, _fr in (
+    ("BR-DEC-24", "allowances", "amount", "Line allowance amount", "Montant de remise de ligne"),
+    (
+        "BR-DEC-25",
+        "allowances",
+        "base_amount",
+        "Line allowance base",
+        "Assiette de remise de ligne",
+    ),
+    ("BR-DEC-27", "charges", "amount", "Line charge amount", "Montant de charge de ligne"),
+    ("BR-DEC-28", "charges", "base_amount", "Line charge base", "Assiette de charge de ligne"),
+):
+    _decimals(
+        _rule_id, f"lines[].{_kind}[].{_field}", _en, _fr, _line_entry_decimals(_kind, _field)
+    )

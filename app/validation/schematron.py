@@ -1,0 +1,178 @@
+"""Optional second line of defence: the official CEN EN 16931 XSLT run on the generated XML.
+
+Set `EN16931_SCHEMATRON_DIR` to a folder holding `EN16931-CII-validation.xslt` and/or
+`EN16931-UBL-validation.xslt` (the CEN TC 434 validation artefacts, compiled from their
+schematron) and install the `schematron` extra (saxonche: the artefacts are XSLT 2.0, which
+lxml cannot run). Saxon is heavy to start and an artefact takes seconds to compile, so there is
+one processor per process (a forked child builds its own) and each stylesheet is compiled once
+and kept while its file is unchanged.
+
+It fails closed: when the folder or a file is missing or unreadable, saxonche is absent, or
+Saxon fails, `SchematronUnavailable` is raised (a 503 problem) and the invoice is not accepted,
+never silently passed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from lxml import etree
+
+from app.config import get_settings
+from app.core.errors import AppError, FieldError
+from app.invoices.document import InvoiceDocument
+from app.validation.registry import RULES
+
+Flavour = Literal["cii", "ubl"]
+
+ARTEFACTS: Final[dict[Flavour, str]] = {
+    "cii": "EN16931-CII-validation.xslt",
+    "ubl": "EN16931-UBL-validation.xslt",
+}
+SVRL_NS: Final = "http://purl.oclc.org/dsdl/svrl"
+_FAILED: Final = f"{{{SVRL_NS}}}failed-assert"
+_REPORT: Final = f"{{{SVRL_NS}}}successful-report"
+_TEXT: Final = f"{{{SVRL_NS}}}text"
+_BLOCKING_FLAGS: Final = frozenset({"fatal", "error", ""})
+"""An assert without a flag counts: only explicit warnings and information are let through."""
+
+
+class SchematronUnavailable(AppError):
+    """The configured official rules could not run: refuse rather than send unchecked."""
+
+    status = 503
+    slug = "validation-unavailable"
+    title = "The EN 16931 validation artefacts could not run; the invoice was not accepted"
+
+
+@dataclass
+class _Saxon:
+    pid: int
+    processor: Any
+    compiler: Any
+    executables: dict[tuple[str, int, int], Any]
+
+
+_lock = threading.Lock()
+_saxon: _Saxon | None = None
+
+
+def _process_saxon() -> _Saxon:
+    """The one Saxon processor of this process, created on first use (and again after fork)."""
+    global _saxon
+    if _saxon is None or _saxon.pid != os.getpid():
+        try:
+            import saxonche
+        except ImportError as exc:
+            raise SchematronUnavailable(
+                "EN16931_SCHEMATRON_DIR is set but saxonche is not installed "
+                "(pip install 'chorus-gateway[schematron]')"
+            ) from exc
+        processor = saxonche.PySaxonProcessor(license=False)
+        _saxon = _Saxon(os.getpid(), processor, processor.new_xslt30_processor(), {})
+    return _saxon
+
+
+class SchematronValidator:
+    """Runs the artefacts of one folder; cheap to build, the compiled XSLT is shared."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def artefact(self, flavour: Flavour) -> Path:
+        return self.directory / ARTEFACTS[flavour]
+
+    def check_xml(self, xml: bytes, flavour: Flavour) -> list[FieldError]:
+        """Failed asserts of the official rules on this XML, as field errors with their ids."""
+        path = self.artefact(flavour)
+        try:
+            stat = path.stat()
+            if not path.is_file() or not os.access(path, os.R_OK):
+                raise OSError(f"{path} is not a readable file")
+        except OSError as exc:
+            raise SchematronUnavailable(f"EN 16931 artefact not readable: {exc}") from exc
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        with _lock:
+            saxon = _process_saxon()
+            try:
+                executable = saxon.executables.get(key)
+                if executable is None:
+                    executable = saxon.compiler.compile_stylesheet(stylesheet_file=key[0])
+                    saxon.executables[key] = executable
+                node = saxon.processor.parse_xml(xml_text=xml.decode("utf-8"))
+                report = executable.transform_to_string(xdm_node=node)
+            except Exception as exc:  # saxonche raises PySaxonApiError; any failure closes
+                raise SchematronUnavailable(f"EN 16931 artefact {path.name} failed: {exc}") from exc
+        if not report:
+            raise SchematronUnavailable(f"EN 16931 artefact {path.name} produced no report")
+        return _failures(report.encode("utf-8"), path.name)
+
+    def check_document(self, document: InvoiceDocument) -> list[FieldError]:
+        """Render the document as it will be sent and run the matching artefact on it."""
+        # Imported here: the rules themselves never need the generators.
+        from app.formats import Syntax, render
+
+        syntax = Syntax(document.syntax) if document.syntax else Syntax.CII_D16B
+        flavour: Flavour = "ubl" if syntax is Syntax.UBL_INVOICE else "cii"
+        xml_syntax = Syntax.CII_D16B if flavour == "cii" else syntax
+        try:
+            xml = render(document, xml_syntax).content
+        except Exception as exc:  # no XML, no check: refuse rather than send unchecked
+            raise SchematronUnavailable(f"could not render {xml_syntax.value}: {exc}") from exc
+        return self.check_xml(xml, flavour)
+
+
+def _parse_report(report: bytes) -> etree._Element:
+    """Saxon's own output, parsed all the same without entities or network access."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(report, parser=parser)
+
+
+def _failures(report: bytes, artefact: str) -> list[FieldError]:
+    try:
+        root = _parse_report(report)
+    except etree.XMLSyntaxError as exc:
+        raise SchematronUnavailable(f"{artefact} did not produce an SVRL report") from exc
+    if root.tag != f"{{{SVRL_NS}}}schematron-output":
+        raise SchematronUnavailable(f"{artefact} did not produce an SVRL report")
+    errors = []
+    for element in root.iter(_FAILED, _REPORT):
+        if (element.get("flag") or "").lower() not in _BLOCKING_FLAGS:
+            continue
+        rule_id = element.get("id") or "EN16931"
+        text_element = element.find(_TEXT)
+        text = (
+            ""
+            if text_element is None
+            else " ".join("".join(str(t) for t in text_element.itertext()).split())
+        )
+        known = RULES.get(rule_id)
+        errors.append(
+            FieldError(
+                field="xml:" + (element.get("location") or "/"),
+                code=rule_id,
+                message=text or f"official rule {rule_id} failed",
+                message_fr=known.message_fr
+                if known
+                else f"Règle officielle {rule_id} non respectée : {text}",
+            )
+        )
+    return errors
+
+
+_validators: dict[Path, SchematronValidator] = {}
+
+
+def run_configured_schematron(document: InvoiceDocument) -> list[FieldError]:
+    """The official rules on the document's XML when EN16931_SCHEMATRON_DIR is set, else []."""
+    directory = get_settings().en16931_schematron_dir
+    if directory is None:
+        return []
+    validator = _validators.get(directory)
+    if validator is None:
+        validator = _validators.setdefault(directory, SchematronValidator(directory))
+    return validator.check_document(document)
