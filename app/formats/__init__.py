@@ -8,13 +8,13 @@ from enum import StrEnum
 from typing import Final
 
 from app.formats.cii import build_cii
+from app.formats.ubl import build_ubl
 from app.invoices.document import InvoiceDocument
 
 __all__ = [
     "MAX_FILE_NAME_LENGTH",
     "RenderedInvoice",
     "Syntax",
-    "UnsupportedSyntaxError",
     "file_name_for",
     "render",
 ]
@@ -29,10 +29,6 @@ class Syntax(StrEnum):
     CII_D16B = "IN_DP_E1_CII_16B"
     UBL_INVOICE = "IN_DP_E1_UBL_INVOICE"
     FACTURX = "IN_DP_E2_CII_FACTURX"
-
-
-class UnsupportedSyntaxError(ValueError):
-    """The syntax is a known Chorus code that this gateway cannot produce yet."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +46,25 @@ def file_name_for(number: str, prefix: str, extension: str) -> str:
     return stem + suffix
 
 
-def render(document: InvoiceDocument, syntax: Syntax = Syntax.CII_D16B) -> RenderedInvoice:
-    """Render the document in the given syntax, ready to deposit with that `syntaxeFlux`."""
+def render(
+    document: InvoiceDocument,
+    syntax: Syntax = Syntax.CII_D16B,
+    *,
+    visual_pdf: bytes | None = None,
+) -> RenderedInvoice:
+    """Render the document in the given syntax, ready to deposit with that `syntaxeFlux`.
+
+    `visual_pdf` is the ERP's own rendering of the invoice, used only for Factur-X; without it
+    the gateway draws one.
+    """
     if syntax is Syntax.CII_D16B:
-        return RenderedInvoice(
-            content=build_cii(document),
-            file_name=file_name_for(document.number, "cii", "xml"),
-            syntax=syntax,
-        )
-    raise UnsupportedSyntaxError(
-        f"syntax {syntax.value} ({syntax.name}) is not supported yet; use {Syntax.CII_D16B.value}"
-    )
+        content = build_cii(document)
+        return RenderedInvoice(content, file_name_for(document.number, "cii", "xml"), syntax)
+    if syntax is Syntax.UBL_INVOICE:
+        content = build_ubl(document)
+        return RenderedInvoice(content, file_name_for(document.number, "ubl", "xml"), syntax)
+    # Imported on first use: the PDF libraries are heavy and the XML paths never need them.
+    from app.formats.facturx_pdf import build_facturx
+
+    content = build_facturx(document, visual_pdf=visual_pdf)
+    return RenderedInvoice(content, file_name_for(document.number, "facturx", "pdf"), syntax)

@@ -22,3 +22,13 @@ def full_document() -> InvoiceDocument:
 @pytest.fixture
 def minimal_document() -> InvoiceDocument:
     return DOCUMENTS["minimal"]
+
+
+@pytest.fixture
+def everything() -> InvoiceDocument:
+    return DOCUMENTS["everything"]
+
+
+@pytest.fixture
+def credit_note() -> InvoiceDocument:
+    return DOCUMENTS["credit_note"]
