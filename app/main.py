@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from app.api import api_router
+from app.chorus import ChorusClient
 from app.config import Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.openapi import include_models
 from app.core.queue import connect_queue
 from app.health import router as health_router
+from app.invoices.intake import REQUEST_MODELS
 
 DESCRIPTION = """
 Send invoices to Chorus Pro without touching Chorus Pro: post them as JSON, follow them
@@ -36,9 +40,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.queue = queue
+        # Directory lookups from ERP requests; their own deadline is enforced by the caller.
+        chorus_http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.chorus_timeout_seconds, connect=10.0),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+        app.state.chorus = ChorusClient(chorus_http, settings.chorus_config())
         try:
             yield
         finally:
+            await chorus_http.aclose()
             await queue.close()
             await engine.dispose()
 
@@ -52,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
+    include_models(app, REQUEST_MODELS)
     return app
 
 

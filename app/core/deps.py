@@ -1,4 +1,4 @@
-"""Annotated dependencies: the request's unit of work and the settings."""
+"""Annotated dependencies: the request's unit of work, the settings and the Chorus client."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.chorus import ChorusClient
 from app.config import Settings, get_settings
 from app.core.db import unit_of_work
 
@@ -18,5 +19,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_chorus(request: Request) -> ChorusClient:
+    """The process's one client, built in the lifespan (tests override it)."""
+    chorus: ChorusClient = request.app.state.chorus
+    return chorus
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ChorusDep = Annotated[ChorusClient, Depends(get_chorus)]

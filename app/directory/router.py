@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.core.deps import ChorusDep, SessionDep, SettingsDep
+from app.core.errors import Problem
+from app.directory.schemas import StructureRead
+from app.directory.service import DirectoryPolicy, directory_service
+
+router = APIRouter(prefix="/directory", tags=["directory"])
+
+
+@router.get(
+    "/structures/{siret}",
+    response_model=StructureRead,
+    responses={
+        404: {"model": Problem, "description": "Chorus Pro has no structure with this SIRET"},
+        409: {"model": Problem, "description": "The SIRET matches several active structures"},
+        422: {"model": Problem, "description": "Not a valid SIRET"},
+        503: {"model": Problem, "description": "Chorus Pro is slow and nothing is cached"},
+    },
+)
+async def get_structure(
+    siret: str, session: SessionDep, chorus: ChorusDep, settings: SettingsDep
+) -> StructureRead:
+    """A recipient's requirements and active services, to ask the buyer for them in time."""
+    policy = DirectoryPolicy.from_settings(settings)
+    entry = await directory_service.describe(session, chorus, siret, policy)
+    return StructureRead.from_entry(entry)

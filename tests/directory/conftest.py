@@ -1,0 +1,146 @@
+"""The Chorus Pro simulator served over real HTTP, and gateway parts pointed at it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from app.chorus import ChorusClient
+from app.config import Settings
+from app.invoices.document import InvoiceDocument
+from app.main import create_app
+from app.simulator import SimulatorSettings
+from app.simulator import create_app as create_simulator
+from app.worker.runtime import Runtime, build_runtime
+from tests.e2e.stack import free_port, wait_until
+
+EXAMPLE: dict[str, Any] = json.loads(
+    (Path(__file__).parents[2] / "examples" / "invoice.json").read_text()
+)
+
+
+class SimulatorServer:
+    """uvicorn in a thread: the gateway talks to it through sockets, as to Chorus Pro."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        app = create_simulator(SimulatorSettings(step_seconds=0.5))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> SimulatorServer:
+        self.thread.start()
+        wait_until(lambda: self.server.started, timeout=20, what="simulator")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+class Simulator:
+    """Admin calls on the running simulator."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def calls(self) -> dict[str, int]:
+        stats = (await self.client.get("/_simulator/stats")).json()
+        return dict(stats["calls"])
+
+    async def directory_calls(self) -> int:
+        calls = await self.calls()
+        return sum(n for name, n in calls.items() if "Structure" in name)
+
+    async def fault(self, operation: str, **spec: Any) -> None:
+        answer = await self.client.post("/_simulator/faults", json={"operation": operation, **spec})
+        assert answer.status_code == 200, answer.text
+
+    async def clear_faults(self) -> None:
+        await self.client.delete("/_simulator/faults")
+
+
+@pytest.fixture(scope="session")
+def simulator_server() -> Iterator[SimulatorServer]:
+    with SimulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def simulator(simulator_server: SimulatorServer) -> AsyncIterator[Simulator]:
+    async with httpx.AsyncClient(base_url=simulator_server.url, timeout=10) as client:
+        await client.post("/_simulator/reset")
+        yield Simulator(client)
+        await client.delete("/_simulator/faults")
+
+
+@pytest.fixture
+def dir_settings(database_url: str, redis_url: str, simulator_server: SimulatorServer) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        chorus_api_url=simulator_server.url,
+        piste_token_url=f"{simulator_server.url}/api/oauth/token",
+        chorus_timeout_seconds=10.0,
+        # Generous: the machine is slow; tests that want a timeout pass a tiny one.
+        directory_lookup_timeout_seconds=10.0,
+        retry_base_seconds=1.0,
+    )
+
+
+@pytest.fixture
+async def chorus(dir_settings: Settings) -> AsyncIterator[ChorusClient]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        yield ChorusClient(http, dir_settings.chorus_config())
+
+
+@pytest.fixture
+async def gateway(dir_settings: Settings, clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(dir_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield client
+
+
+@pytest.fixture
+async def runtime(dir_settings: Settings, clean_db: None) -> AsyncIterator[Runtime]:
+    runtime = await build_runtime(dir_settings)
+    yield runtime
+    await runtime.close()
+
+
+def invoice_body(
+    recipient: str = "21330063500025",
+    *,
+    service: str | None = "SERV-FINANCES",
+    engagement: str | None = "EJ1300458721",
+    number: str = "FA-2026-00042",
+) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE)
+    body["recipient"]["siret"] = recipient
+    body["service_code"] = service
+    body["engagement_number"] = engagement
+    body["number"] = number
+    return body
+
+
+def document(
+    recipient: str = "21330063500025",
+    *,
+    service: str | None = "SERV-FINANCES",
+    engagement: str | None = "EJ1300458721",
+) -> InvoiceDocument:
+    return InvoiceDocument.model_validate(
+        invoice_body(recipient, service=service, engagement=engagement)
+    )
