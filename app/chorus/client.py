@@ -18,6 +18,7 @@ from app.chorus.auth import TokenProvider
 from app.chorus.config import ChorusConfig
 from app.chorus.errors import ChorusFunctionalError, ChorusProtocolError, ChorusUnavailableError
 from app.chorus.schemas import (
+    AjouterFichierResponse,
     ChorusModel,
     CompleterFactureResponse,
     ConsulterCRDetailleResponse,
@@ -188,6 +189,20 @@ class ChorusClient:
         result = _parse(CompleterFactureResponse, operation, payload)
         _check_echo(operation, result.identifiant_facture_cpp, chorus_invoice_id)
         return result
+
+    async def add_file(
+        self, content: bytes, file_name: str, mime_type: str, extension: str
+    ) -> AjouterFichierResponse:
+        """Upload an attachment (ajouterFichierDansSysteme); ≤ 10 Mo, name ≤ 50 characters."""
+        operation = "ajouterFichierDansSysteme"
+        body: JsonObject = {
+            "pieceJointeFichier": base64.b64encode(content).decode("ascii"),
+            "pieceJointeNom": file_name,
+            "pieceJointeTypeMime": mime_type,
+            "pieceJointeExtension": extension,
+        }
+        payload = await self._transport.call(operation, "transverses/v1/ajouter/fichier", body)
+        return _parse(AjouterFichierResponse, operation, payload)
 
     async def recycle_invoice(
         self,

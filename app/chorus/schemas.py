@@ -225,6 +225,12 @@ class RecyclerFactureResponse(ChorusResponse):
     date_depot: ChorusDate = Field(default=None, alias="dateDepot")
 
 
+class AjouterFichierResponse(ChorusResponse):
+    """ajouterFichierDansSysteme: the id to cite as an attachment of completerFacture."""
+
+    piece_jointe_id: int = Field(alias="pieceJointeId")
+
+
 class PieceJointeComplementaire(BaseModel):
     """Attachment of completerFacture; the id comes from ajouterFichierDansSysteme."""
 

@@ -1,4 +1,9 @@
-"""Following a deposited invoice on Chorus Pro: flux report, then the invoice's history.
+"""The flux phase: a deposited flux, followed one by one until Chorus Pro has processed it.
+
+Fluxes waiting for processing are few and each answer is news, so each is asked
+`consulterCRDetaille`. Once integrated, the invoice is found in its flux (search by
+`numeroFluxDepot`, all pages), its first status recorded, and it joins its supplier's status
+sync (app/invoices/sync.py), which follows it from then on at no per-invoice cost.
 
 Like submission, a poll reads what it needs (`load`), calls Chorus Pro outside any
 transaction (`fetch`) and stores the changes (`apply`), each change as a history line.
@@ -14,18 +19,19 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient, ChorusError
-from app.chorus.schemas import HistoStatut
+from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur
 from app.core.time import utcnow
-from app.invoices import history
+from app.invoices import history, sync_apply
 from app.invoices.lifecycle import (
-    CHORUS_FINAL_STATUSES,
     FINAL_STATUSES,
-    FLUX_INTEGRATED_STATES,
-    FLUX_REJECTED_STATES,
+    FluxOutcome,
     InvoiceStatus,
+    flux_outcome,
     gateway_status,
+    needs_comment,
 )
 from app.invoices.repository import InvoiceRepository
+from app.invoices.sync_apply import Observation
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +52,9 @@ class TrackingPolicy:
 class PollTarget:
     invoice_id: uuid.UUID
     number: str
-    flux_number: str
+    supplier_siret: str
+    flux_number: str | None
     chorus_invoice_id: int | None
-    last_history_id: int | None
 
 
 @dataclass
@@ -56,28 +62,35 @@ class PollResult:
     flux_state: str | None = None
     flux_changed_at: datetime | None = None
     flux_errors: list[str] = field(default_factory=list)
-    chorus_invoice_id: int | None = None
-    new_history: list[HistoStatut] = field(default_factory=list)
+    found: FactureFournisseur | None = None
+    history: ConsulterHistoriqueResponse | None = None
     error: str | None = None
 
 
 async def load(session: AsyncSession, invoice_id: uuid.UUID) -> PollTarget | None:
+    """Invoices deposited whose first Chorus status is not known yet; others need no poll."""
     invoice = await InvoiceRepository(session).get(invoice_id)
-    if invoice is None or invoice.flux_number is None or invoice.status in FINAL_STATUSES:
+    if (
+        invoice is None
+        or invoice.status in FINAL_STATUSES
+        or invoice.chorus_status is not None
+        or (invoice.flux_number is None and invoice.chorus_invoice_id is None)
+    ):
         return None
     return PollTarget(
         invoice.id,
         invoice.number,
+        invoice.supplier_siret,
         invoice.flux_number,
         invoice.chorus_invoice_id,
-        invoice.last_history_id,
     )
 
 
 async def fetch(chorus: ChorusClient, target: PollTarget) -> PollResult:
-    result = PollResult(chorus_invoice_id=target.chorus_invoice_id)
+    result = PollResult()
     try:
-        if result.chorus_invoice_id is None:
+        ours = []
+        if target.chorus_invoice_id is None and target.flux_number is not None:
             report = await chorus.get_flux_report(target.flux_number)
             result.flux_state = report.etat_courant_depot_flux
             result.flux_changed_at = report.date_heure_etat_courant_flux
@@ -87,29 +100,40 @@ async def fetch(chorus: ChorusClient, target: PollTarget) -> PollResult:
                 t.libelle_erreur or t.code_erreur or "technical error"
                 for t in report.liste_erreur_technique
             ]
-            if result.flux_state in FLUX_INTEGRATED_STATES and not ours:
-                async for found in chorus.search_supplier_invoices(flux_number=target.flux_number):
-                    if found.numero_facture == target.number:
-                        result.chorus_invoice_id = found.identifiant_facture_cpp
-                        break
-        if result.chorus_invoice_id is not None:
-            answer = await chorus.get_invoice_history(result.chorus_invoice_id)
-            entries = answer.historiques_des_statuts.histo_statut
-            last = target.last_history_id or 0
-            result.new_history = sorted(
-                (e for e in entries if (e.histo_statut_id or 0) > last),
-                key=lambda e: e.histo_statut_id or 0,
-            )
+        integrated = result.flux_state and flux_outcome(result.flux_state) is FluxOutcome.INTEGRATED
+        if target.chorus_invoice_id is not None or (integrated and not ours):
+            result.found = await _find(chorus, target)
+        if result.found is not None and needs_comment(result.found.statut or ""):
+            result.history = await chorus.get_invoice_history(result.found.identifiant_facture_cpp)
     except ChorusError as exc:
         result.error = str(exc)
     return result
+
+
+async def _find(chorus: ChorusClient, target: PollTarget) -> FactureFournisseur | None:
+    """Our invoice in its flux (every page), or by number when only the Chorus id is known."""
+    if target.flux_number is not None:
+        found = chorus.search_supplier_invoices(flux_number=target.flux_number)
+    else:
+        found = chorus.search_supplier_invoices(invoice_number=target.number)
+    async for item in found:
+        if target.chorus_invoice_id is not None:
+            if item.identifiant_facture_cpp == target.chorus_invoice_id:
+                return item
+        elif item.numero_facture == target.number and item.code_fournisseur in (
+            None,
+            "",
+            target.supplier_siret,
+        ):
+            return item
+    return None
 
 
 async def apply(
     session: AsyncSession, target: PollTarget, result: PollResult, policy: TrackingPolicy
 ) -> None:
     invoice = await InvoiceRepository(session).get_for_update(target.invoice_id)
-    if invoice is None or invoice.status in FINAL_STATUSES:
+    if invoice is None or invoice.status in FINAL_STATUSES or invoice.chorus_status is not None:
         if invoice is not None:
             invoice.next_poll_at = None
         return
@@ -122,17 +146,29 @@ async def apply(
         logger.warning("invoice %s: poll failed: %s", invoice.id, result.error)
         return
     invoice.next_poll_at = now + policy.poll_interval
-    if result.flux_state is not None and result.flux_state != invoice.flux_status:
-        invoice.flux_status = result.flux_state
     state = result.flux_state
+    if state is not None and state != invoice.flux_status:
+        invoice.flux_status = state
     if invoice.chorus_invoice_id is None and state is not None:
-        missing = state in FLUX_INTEGRATED_STATES and result.chorus_invoice_id is None
-        if missing and not result.flux_errors:
+        outcome = flux_outcome(state)
+        if outcome is FluxOutcome.INTEGRATED and result.found is None and not result.flux_errors:
             invoice.poll_failures += 1
             if invoice.poll_failures < MISSING_AFTER_INTEGRATION_POLLS:
                 return
             result.flux_errors = ["the flux was integrated but the invoice is not in it"]
-        if state in FLUX_REJECTED_STATES or result.flux_errors:
+        if outcome is FluxOutcome.FAILED:
+            invoice.next_poll_at = None
+            await history.record(
+                session,
+                invoice,
+                InvoiceStatus.FAILED,
+                source="chorus",
+                comment=f"Flux {state}: Chorus Pro could not process it",
+                occurred_at=result.flux_changed_at,
+                details={"flux_state": state, "errors": result.flux_errors},
+            )
+            return
+        if outcome is FluxOutcome.REJECTED or result.flux_errors:
             invoice.next_poll_at = None
             invoice.reuses_number_allowed = True
             await history.record(
@@ -145,30 +181,32 @@ async def apply(
                 details={"flux_state": state, "errors": result.flux_errors},
             )
             return
-    if result.chorus_invoice_id is not None:
-        invoice.chorus_invoice_id = result.chorus_invoice_id
+    found = result.found
+    if found is None or not found.statut:
+        return
+    invoice.chorus_invoice_id = found.identifiant_facture_cpp
     invoice.poll_failures = 0
-    for entry in result.new_history:
-        status = gateway_status(entry.histo_statut_code, InvoiceStatus(invoice.status))
+    invoice.next_poll_at = None
+    seen = Observation.of(found, result.history)
+    if gateway_status(seen.statut, InvoiceStatus(invoice.status)) is not InvoiceStatus.DELIVERED:
+        # Found already past its first statuses: it was delivered all the same, say so.
         await history.record(
             session,
             invoice,
-            status,
-            source="chorus",
-            chorus_status=entry.histo_statut_code,
-            comment=entry.histo_statut_commentaire or None,
-            occurred_at=entry.histo_statut_date_passage,
-            details={"histoStatutId": entry.histo_statut_id},
+            InvoiceStatus.DELIVERED,
+            source="gateway",
+            comment=f"Integrated by Chorus Pro as invoice {found.identifiant_facture_cpp}",
+            occurred_at=result.flux_changed_at,
         )
-        invoice.last_history_id = entry.histo_statut_id
-    if invoice.chorus_status in CHORUS_FINAL_STATUSES:
-        invoice.next_poll_at = None
+    await sync_apply.apply(session, invoice, seen)
+    if invoice.followed:
+        await sync_apply.follow(session, invoice, since=found.date_heure_etat_courant or now)
 
 
 async def schedule_due(
     session: AsyncSession, now: datetime, limit: int, lease: timedelta
 ) -> list[str]:
-    """Claim invoices due for a poll; push their next poll out so no other tick takes them."""
+    """Claim fluxes due for a poll; push their next poll out so no other tick takes them."""
     invoices = await InvoiceRepository(session).claim_due_polls(now, limit)
     for invoice in invoices:
         invoice.next_poll_at = now + lease

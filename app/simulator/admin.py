@@ -53,6 +53,7 @@ def _invoice_view(ctx: Context, invoice: InvoiceRecord) -> dict[str, Any]:
         "codeServiceExecutant": invoice.service_code,
         "numeroBonCommande": invoice.engagement,
         "montantAPayer": None if doc.amount_payable is None else str(doc.amount_payable),
+        "piecesJointesComplementaires": list(invoice.attachments),
         "evenements": [
             {
                 "code": e.code,

@@ -13,6 +13,7 @@ from app.simulator.auth import token_endpoint
 from app.simulator.chorus import Context
 from app.simulator.clock import Clock, DateFormats, OffsetClock, load_zone
 from app.simulator.gateway import TOKEN_OPERATION, count_call, cpro_endpoint, play_fault
+from app.simulator.seeding import seeding_router
 from app.simulator.settings import SimulatorSettings
 from app.simulator.state import SimulatorState
 
@@ -46,6 +47,7 @@ def create_app(settings: SimulatorSettings | None = None, clock: Clock | None = 
         return await cpro_endpoint(request, path, ctx)
 
     app.include_router(admin_router(ctx))
+    app.include_router(seeding_router(ctx))
     return app
 
 

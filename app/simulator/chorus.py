@@ -46,6 +46,10 @@ UNKNOWN_INVOICE = (20000, "GDP_MSG_11.008")
 NOT_SUSPENDED = (20002, "GDP_MSG_11.033")
 NOT_TO_RECYCLE = (20004, "SIM_MSG_STATUT_NON_A_RECYCLER")
 BAD_RECIPIENT = (20005, "SIM_MSG_DESTINATAIRE_INVALIDE")
+ATTACHMENT_INVALID = (20001, "SIM_MSG_FICHIER_INVALIDE")
+ATTACHMENT_TOO_LARGE = (20003, "SIM_MSG_FICHIER_TROP_VOLUMINEUX")  # code: API.md 3.9 [S]
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_NAME = 50
 
 MAX_PAGE_SIZE = 10_000
 MAX_PAGE = 1_000_000
@@ -236,7 +240,7 @@ async def consulter_historique(ctx: Context, body: dict[str, Any]) -> Response:
 async def completer(ctx: Context, body: dict[str, Any]) -> Response:
     invoice_id = p.required_int(body, "identifiantFactureCPP")
     comment = p.optional_str(body, "commentaire") or ""
-    p.optional_list(body, "pieceJointeComplementaire")
+    pieces = [_piece(item) for item in p.optional_list(body, "pieceJointeComplementaire")]
     state = ctx.state
     async with state.lock:
         invoice = state.visible_invoice(invoice_id)
@@ -244,6 +248,10 @@ async def completer(ctx: Context, body: dict[str, Any]) -> Response:
             return ctx.functional_error(UNKNOWN_INVOICE)
         if state.awaiting_supplier(invoice) != "SUSPENDUE":
             return ctx.functional_error(NOT_SUSPENDED)
+        for piece_id, designation in pieces:
+            # Real Chorus's answer to an id it never issued is unknown: accept and flag it.
+            known = state.attachments.get(piece_id, {"pieceJointeId": piece_id, "inconnue": True})
+            invoice.attachments.append({**known, "designation": designation})
         now = state.now()
         state.plan(invoice, completed_path(invoice.recipient, now, state.step, comment))
     return JSONResponse(
@@ -255,6 +263,35 @@ async def completer(ctx: Context, body: dict[str, Any]) -> Response:
             "dateTraitement": ctx.fmt.minute(now),
         }
     )
+
+
+def _piece(item: object) -> tuple[int, str]:
+    """(pieceJointeComplementaireId, designation) of one completerFacture attachment."""
+    if not isinstance(item, dict):
+        raise p.BadRequest(p.INVALID_FIELD, "pieceJointeComplementaire : liste d'objets attendue")
+    designation = p.optional_str(item, "pieceJointeComplementaireDesignation") or ""
+    return p.required_int(item, "pieceJointeComplementaireId"), designation
+
+
+async def ajouter_fichier(ctx: Context, body: dict[str, Any]) -> Response:
+    """ajouterFichierDansSysteme (API.md 3.9): keeps the file's metadata, not its bytes."""
+    encoded = p.required_str(body, "pieceJointeFichier")
+    name = p.required_str(body, "pieceJointeNom")
+    mime = p.required_str(body, "pieceJointeTypeMime")
+    extension = p.required_str(body, "pieceJointeExtension")
+    p.optional_int(body, "idUtilisateurCourant")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return ctx.functional_error(ATTACHMENT_INVALID)
+    stem, _, suffix = name.rpartition(".")
+    if not data or len(name) > MAX_ATTACHMENT_NAME or not stem or not suffix:
+        return ctx.functional_error(ATTACHMENT_INVALID)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        return ctx.functional_error(ATTACHMENT_TOO_LARGE)
+    async with ctx.state.lock:
+        piece_id = ctx.state.add_attachment(name, mime, extension, len(data))
+    return JSONResponse({"codeRetour": 0, "libelle": OK_GCU, "pieceJointeId": piece_id})
 
 
 async def recycler(ctx: Context, body: dict[str, Any]) -> Response:
@@ -303,8 +340,8 @@ class Operation:
     handler: Handler
 
 
-# Paths relative to /cpro/ (API.md section 3).
-OPERATIONS: dict[str, Operation] = {
+# Paths relative to /cpro/ (API.md section 3); the directory ones are in structures.py.
+INVOICE_OPERATIONS: dict[str, Operation] = {
     "factures/v1/deposer/flux": Operation("deposerFluxFacture", "POST", deposer_flux),
     "transverses/v1/consulterCR": Operation("consulterCR", "POST", consulter_cr),
     "transverses/v1/consulterCRDetaille": Operation(
@@ -318,5 +355,8 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "factures/v1/completer": Operation("completerFacture", "POST", completer),
     "factures/v1/recycler": Operation("recyclerFacture", "POST", recycler),
+    "transverses/v1/ajouter/fichier": Operation(
+        "ajouterFichierDansSysteme", "POST", ajouter_fichier
+    ),
     "transverses/v1/health-check": Operation("healthCheck", "GET", health_check),
 }

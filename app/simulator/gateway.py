@@ -12,11 +12,13 @@ from typing import Any
 from fastapi import Request, Response
 
 from app.simulator.auth import account_rejection, token_rejection
-from app.simulator.chorus import OPERATIONS, Context
+from app.simulator.chorus import INVOICE_OPERATIONS, Context, Operation
 from app.simulator.payloads import BadRequest, parse_object
 from app.simulator.state import SimulatorState
+from app.simulator.structures import DIRECTORY_OPERATIONS
 
 TOKEN_OPERATION = "token"
+OPERATIONS: dict[str, Operation] = {**INVOICE_OPERATIONS, **DIRECTORY_OPERATIONS}
 KNOWN_OPERATIONS = frozenset({TOKEN_OPERATION} | {op.nickname for op in OPERATIONS.values()})
 
 

@@ -11,6 +11,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.simulator import directory
+
 
 class Outcome(enum.Enum):
     """What the recipient does with an invoice once it is MISE_A_DISPOSITION."""
@@ -49,7 +51,10 @@ RECIPIENTS: dict[str, Recipient] = {
 
 
 def structure_id(siret: str) -> int:
-    """A stable idStructureCPP for any SIRET, so unknown structures still get integer ids."""
+    """The directory's idStructureCPP, else a stable one derived from the SIRET."""
+    seeded = directory.structure_id_for(siret)
+    if seeded is not None:
+        return seeded
     return 30_000_000 + zlib.crc32(siret.encode()) % 10_000_000
 
 
@@ -57,6 +62,12 @@ def recipient_for(siret: str) -> Recipient:
     known = RECIPIENTS.get(siret)
     if known is not None:
         return known
+    seeded = directory.structures_for(siret)
+    if len(seeded) == 1:
+        # A directory structure pays, unless it never reports MISE_EN_PAIEMENT.
+        entry = seeded[0]
+        outcome = Outcome.STOP_AT_MANDATEE if entry.payment_status_not_reported else Outcome.PAY
+        return Recipient(siret, entry.id, entry.designation, outcome)
     return Recipient(siret, structure_id(siret), f"STRUCTURE PUBLIQUE {siret}", Outcome.PAY)
 
 

@@ -55,6 +55,8 @@ class InvoiceRecord:
     deposited_at: datetime
     visible_from: datetime
     events: list[StatusEvent] = field(default_factory=list)
+    # pieceJointeComplementaire items received by completerFacture, oldest first.
+    attachments: list[dict[str, object]] = field(default_factory=list)
 
     def visible(self, now: datetime) -> bool:
         return now >= self.visible_from
@@ -127,6 +129,8 @@ class SimulatorState:
         self.deposits: list[dict[str, object]] = []
         self.numbers_in_use: dict[tuple[str, str], int] = {}
         self.refused_once: set[str] = set()
+        self.attachments: dict[int, dict[str, object]] = {}
+        self._attachment_seq = 10_321_000
         self._flux_seq = 0
         self._invoice_seq = 8_316_000
         self._event_seq = 99_120_000
@@ -289,6 +293,61 @@ class SimulatorState:
         self.plan(invoice, initial_path(recipient, flux.processed_at, self.step))
         self.invoices[invoice.id] = invoice
         return invoice
+
+    def seed(self, documents: list[ParsedInvoice], status: str) -> FluxRecord:
+        """Invoices integrated now and in `status`, with nothing planned after it (tests)."""
+        now = self.now()
+        syntax = "IN_DP_E1_CII_16B"
+        self._flux_seq += 1
+        interface = INTERFACE_CODES[syntax]
+        flux = FluxRecord(
+            number=f"CPP001{interface}{self._flux_seq:015d}",
+            syntax=syntax,
+            file_name="seeded",
+            interface=interface,
+            received_at=now,
+            processed_at=now,
+            final_state=FLUX_INTEGRATED,
+            first_invoice_number=documents[0].number if documents else None,
+            invoice_count=len(documents),
+        )
+        for doc in documents:
+            self._invoice_seq += 1
+            invoice = InvoiceRecord(
+                id=self._invoice_seq,
+                flux_number=flux.number,
+                document=doc,
+                number=doc.number or "",
+                supplier_siret=doc.supplier_siret or "",
+                recipient=recipient_for(doc.recipient_siret or ""),
+                service_code=doc.service_code,
+                engagement=doc.engagement,
+                deposited_at=now,
+                visible_from=now,
+            )
+            self.plan(invoice, [Step(status, now, by_recipient=status != "DEPOSEE")])
+            self.invoices[invoice.id] = invoice
+            self.numbers_in_use[(invoice.supplier_siret, invoice.number)] = invoice.id
+            flux.invoice_ids.append(invoice.id)
+        self.fluxes[flux.number] = flux
+        return flux
+
+    def force_status(self, invoice: InvoiceRecord, code: str, comment: str) -> None:
+        """A recipient decision now; whatever was planned after now is dropped."""
+        now = self.now()
+        invoice.events = [e for e in invoice.events if e.at <= now]
+        self.plan(invoice, [Step(code, now, comment)])
+
+    def add_attachment(self, name: str, mime: str, extension: str, size: int) -> int:
+        self._attachment_seq += 1
+        self.attachments[self._attachment_seq] = {
+            "pieceJointeId": self._attachment_seq,
+            "pieceJointeNom": name,
+            "pieceJointeTypeMime": mime,
+            "pieceJointeExtension": extension,
+            "taille": size,
+        }
+        return self._attachment_seq
 
     def plan(self, invoice: InvoiceRecord, steps: list[Step]) -> None:
         for step in steps:

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from app.simulator import directory
 from app.simulator.clock import DateFormats
 from app.simulator.report import render_report
 from app.simulator.scenarios import ACTION_CODES
@@ -29,8 +30,12 @@ def money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def service_id(code: str | None) -> int | None:
-    return None if not code else 10_000_000 + zlib.crc32(code.encode()) % 1_000_000
+def service_id(recipient_siret: str, code: str | None) -> int | None:
+    """The directory's idService when the recipient has that active service, else derived."""
+    if not code:
+        return None
+    seeded = directory.service_id_for(recipient_siret, code)
+    return seeded if seeded is not None else 10_000_000 + zlib.crc32(code.encode()) % 1_000_000
 
 
 def flux_name(flux: FluxRecord) -> str:
@@ -101,7 +106,7 @@ def invoice_item(invoice: InvoiceRecord, now: datetime, fmt: DateFormats) -> Jso
         "idDestinataire": invoice.recipient.id_structure,
         "codeDestinataire": invoice.recipient.siret,
         "designationDestinataire": invoice.recipient.designation,
-        "idServiceExecutant": service_id(invoice.service_code),
+        "idServiceExecutant": service_id(invoice.recipient.siret, invoice.service_code),
         "codeServiceExecutant": invoice.service_code or "",
         "nomServiceExecutant": invoice.service_code or "",
         "numeroBonCommande": invoice.engagement or "",

@@ -1,0 +1,112 @@
+"""Routes for the actions on an invoice: complete, recycle, replace (see actions.py)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response, status
+
+from app.core.db import unit_of_work
+from app.core.deps import ChorusDep, SessionDep, SettingsDep
+from app.core.errors import Problem
+from app.invoices.actions import Units, action_service
+from app.invoices.intake import REQUEST_BODY, Submission, read_submission
+from app.invoices.schemas import CompleteRequest, InvoiceRead, RecycleRequest
+from app.invoices.service import invoice_service
+
+router = APIRouter(prefix="/invoices", tags=["invoices"])
+
+
+def get_units(request: Request) -> Units:
+    """Short units of work of their own: a Chorus call must not run inside a transaction."""
+    sessionmaker, queue = request.app.state.sessionmaker, request.app.state.queue
+    return lambda: unit_of_work(sessionmaker, queue)
+
+
+UnitsDep = Annotated[Units, Depends(get_units)]
+SubmissionDep = Annotated[Submission, Depends(read_submission)]
+
+CHORUS_PROBLEMS: dict[int | str, dict[str, object]] = {
+    404: {"model": Problem, "description": "No such invoice"},
+    409: {"model": Problem, "description": "The invoice is not in the status this action needs"},
+    422: {"model": Problem, "description": "Invalid body, or Chorus Pro refused the action"},
+    502: {"model": Problem, "description": "Chorus Pro answered in an unusable way"},
+    503: {"model": Problem, "description": "Chorus Pro did not answer; check the status later"},
+}
+
+
+async def _read(units: Units, invoice_id: uuid.UUID) -> InvoiceRead:
+    async with units() as session:
+        detail = await invoice_service.get_detail(session, invoice_id)
+        return InvoiceRead.model_validate(detail, from_attributes=True)
+
+
+@router.post("/{invoice_id}/complete", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
+async def complete_invoice(
+    invoice_id: uuid.UUID,
+    body: CompleteRequest,
+    units: UnitsDep,
+    chorus: ChorusDep,
+    settings: SettingsDep,
+) -> InvoiceRead:
+    """Answer a suspended invoice (SUSPENDUE) with attachments and/or a comment."""
+    deadline = timedelta(seconds=settings.chorus_timeout_seconds * 2)
+    await action_service.complete(units, chorus, invoice_id, body, deadline=deadline)
+    return await _read(units, invoice_id)
+
+
+@router.post("/{invoice_id}/recycle", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
+async def recycle_invoice(
+    invoice_id: uuid.UUID,
+    body: RecycleRequest,
+    units: UnitsDep,
+    chorus: ChorusDep,
+    settings: SettingsDep,
+) -> InvoiceRead:
+    """Re-address an invoice Chorus Pro asks to recycle (A_RECYCLER); same number."""
+    deadline = timedelta(seconds=settings.chorus_timeout_seconds)
+    await action_service.recycle(units, chorus, invoice_id, body, deadline=deadline)
+    return await _read(units, invoice_id)
+
+
+@router.post(
+    "/{invoice_id}/replace",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InvoiceRead,
+    responses={k: v for k, v in CHORUS_PROBLEMS.items() if k in (404, 409, 422)},
+    openapi_extra=REQUEST_BODY,
+)
+async def replace_invoice(
+    invoice_id: uuid.UUID,
+    submission: SubmissionDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="Unique per invoice; resending the same body with it is safe.",
+        ),
+    ],
+) -> InvoiceRead:
+    """Send a corrected invoice, with a new number, in place of a rejected one.
+
+    The body is the same as `POST /v1/invoices`. Both invoices show the link:
+    `replaces_invoice_id` on the new one, `replaced_by_invoice_id` on the rejected one.
+    """
+    new, created = await action_service.replace(
+        session,
+        invoice_id,
+        submission,
+        idempotency_key,
+        submit_grace=timedelta(seconds=settings.submit_sweep_after_seconds),
+    )
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/invoices/{new.id}"
+    detail = await invoice_service.get_detail(session, new.id)
+    return InvoiceRead.model_validate(detail, from_attributes=True)
