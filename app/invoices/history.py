@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.errors import FieldError
 from app.core.time import utcnow
 from app.invoices.lifecycle import InvoiceStatus, event_type
 from app.invoices.repository import InvoiceRepository
@@ -67,6 +69,10 @@ async def record(
         invoice.chorus_status_changed_at = occurred_at
     if not status_changed:
         return
+    if status is InvoiceStatus.INVALID:
+        # Never sent: nothing more to submit, and the number may be used again.
+        invoice.reuses_number_allowed = True
+        invoice.next_submit_at = None
     invoice.status = status.value
     invoice.status_changed_at = now
     invoice.status_comment = comment
@@ -78,4 +84,19 @@ async def record(
         event_data(invoice),
         occurred_at=now,
         invoice_id=invoice.id,
+    )
+
+
+async def record_invalid(
+    session: AsyncSession, invoice: Invoice, errors: Sequence[FieldError], *, source: str
+) -> None:
+    """`invalid` with its reasons: the comment joins them, `details.errors` lists them."""
+    comment = "; ".join(dict.fromkeys(f"{e.code or e.field}: {e.message}" for e in errors))
+    await record(
+        session,
+        invoice,
+        InvoiceStatus.INVALID,
+        source=source,
+        comment=comment,
+        details={"errors": [e.model_dump(exclude_none=True) for e in errors]},
     )

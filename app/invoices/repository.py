@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.invoice import Invoice, InvoiceEvent, SubmissionAttempt
+from app.models.invoice import Invoice, InvoiceEvent, InvoiceFile, SubmissionAttempt
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class InvoiceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, row: Invoice | InvoiceEvent | SubmissionAttempt) -> None:
+    def add(self, row: Invoice | InvoiceEvent | InvoiceFile | SubmissionAttempt) -> None:
         self.session.add(row)
 
     async def get(self, invoice_id: uuid.UUID) -> Invoice | None:
@@ -34,6 +34,9 @@ class InvoiceRepository:
 
     async def get_for_update(self, invoice_id: uuid.UUID) -> Invoice | None:
         return await self.session.get(Invoice, invoice_id, with_for_update=True)
+
+    async def get_file(self, invoice_id: uuid.UUID) -> InvoiceFile | None:
+        return await self.session.get(InvoiceFile, invoice_id)
 
     async def get_by_idempotency_key(self, key: str) -> Invoice | None:
         return await self.session.scalar(select(Invoice).where(Invoice.idempotency_key == key))

@@ -4,11 +4,12 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from app.core.deps import SessionDep, SettingsDep
+from app.core.deps import ChorusDep, SessionDep, SettingsDep
 from app.core.errors import Problem
-from app.invoices.document import InvoiceDocument
+from app.directory import directory_check
+from app.invoices.intake import REQUEST_BODY, Submission, read_submission
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceFilters
 from app.invoices.schemas import (
@@ -16,6 +17,7 @@ from app.invoices.schemas import (
     InvoiceRead,
     InvoiceStatusRead,
     InvoiceSummary,
+    ValidationReport,
 )
 from app.invoices.service import invoice_service
 
@@ -28,14 +30,18 @@ PROBLEMS = {
 }
 
 
+SubmissionDep = Annotated[Submission, Depends(read_submission)]
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=InvoiceRead,
     responses={409: PROBLEMS[409], 422: PROBLEMS[422]},
+    openapi_extra=REQUEST_BODY,
 )
 async def create_invoice(
-    document: InvoiceDocument,
+    submission: SubmissionDep,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
@@ -48,10 +54,15 @@ async def create_invoice(
         ),
     ],
 ) -> InvoiceRead:
-    """Accept an invoice: checked, stored and queued for Chorus Pro before this answers."""
-    invoice, created = await invoice_service.create(
+    """Accept an invoice: checked, stored and queued for Chorus Pro before this answers.
+
+    The body is the invoice as JSON, or a ready-made CII / UBL XML or Factur-X PDF (base64
+    in JSON as `{"file": {...}}`, or a multipart upload in the `file` part), which is read
+    for the checks and deposited unchanged.
+    """
+    invoice, created = await invoice_service.accept(
         session,
-        document,
+        submission,
         idempotency_key,
         submit_grace=timedelta(seconds=settings.submit_sweep_after_seconds),
     )
@@ -60,6 +71,24 @@ async def create_invoice(
     response.headers["Location"] = f"/v1/invoices/{invoice.id}"
     detail = await invoice_service.get_detail(session, invoice.id)
     return InvoiceRead.model_validate(detail, from_attributes=True)
+
+
+@router.post(
+    "/validate",
+    response_model=ValidationReport,
+    responses={
+        422: PROBLEMS[422],
+        503: {"model": Problem, "description": "Directory or official rules could not run"},
+    },
+    openapi_extra=REQUEST_BODY,
+)
+async def validate_invoice(
+    submission: SubmissionDep, session: SessionDep, chorus: ChorusDep, settings: SettingsDep
+) -> ValidationReport:
+    """Run every check without storing anything, the recipient's Chorus Pro directory
+    requirements included; on success, return the XML that would be sent."""
+    directory = directory_check(session, chorus, settings)
+    return await invoice_service.dry_run(session, submission, directory)
 
 
 @router.get("", response_model=InvoiceList)

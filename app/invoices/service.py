@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,16 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
 from app.core.time import utcnow
-from app.formats import Syntax
+from app.formats import Syntax, render
+from app.formats.parse import ParsedInvoice, UnreadableInvoiceFile, parse_invoice_file
 from app.invoices import history
-from app.invoices.checks import check_document
 from app.invoices.document import InvoiceDocument
+from app.invoices.intake import Submission, SuppliedFile
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceFilters, InvoiceRepository
-from app.models.invoice import Invoice, InvoiceEvent, SubmissionAttempt
+from app.invoices.schemas import ValidationReport
+from app.models.invoice import Invoice, InvoiceEvent, InvoiceFile, SubmissionAttempt
 from app.outbox import service as outbox
+from app.suppliers.service import supplier_service
+from app.validation import validate
 
 SUBMIT_JOB = "submit_invoice"
+DirectoryCheck = Callable[[InvoiceDocument], Awaitable[list[FieldError]]]
+"""The recipient's directory requirements, checked against an invoice (app.directory)."""
 # Chorus Pro compares the invoice date with its own (French) calendar day.
 CHORUS_ZONE = ZoneInfo("Europe/Paris")
 
@@ -54,6 +61,13 @@ class InvoiceInvalid(Unprocessable):
 class InvalidCursor(AppError):
     slug = "invalid-cursor"
     title = "The cursor is not valid"
+
+
+def read_supplied_file(supplied: SuppliedFile) -> ParsedInvoice:
+    try:
+        return parse_invoice_file(supplied.content)
+    except UnreadableInvoiceFile as exc:
+        raise InvoiceInvalid("the file cannot be read as an invoice", errors=exc.errors) from exc
 
 
 @dataclass(frozen=True)
@@ -93,24 +107,32 @@ class InvoiceService:
         idempotency_key: str,
         *,
         submit_grace: timedelta,
-        syntax: Syntax = Syntax.CII_D16B,
+        original: SuppliedFile | None = None,
+        original_syntax: Syntax | None = None,
     ) -> tuple[Invoice, bool]:
-        """Store the invoice and its submission job together; replay an identical request."""
+        """Store the invoice and its submission job together; replay an identical request.
+
+        `original` is a file the ERP built: its data were read into `document` for the
+        checks, and the file itself is what goes to Chorus Pro, unchanged.
+        """
         repository = InvoiceRepository(session)
-        digest = request_hash(document)
+        digest = (
+            hashlib.sha256(original.content).hexdigest() if original else request_hash(document)
+        )
         existing = await repository.get_by_idempotency_key(idempotency_key)
         if existing is not None:
             return self._replay(existing, digest), False
 
-        errors = check_document(document, today=datetime.now(CHORUS_ZONE).date())
-        if errors:
-            raise InvoiceInvalid(f"{len(errors)} check(s) failed", errors=errors)
+        await self._refuse_if_invalid(document)
         if await repository.number_in_use(document.supplier.siret, document.number):
             raise DuplicateInvoiceNumber(
                 f"invoice number {document.number} is already used by supplier "
                 f"{document.supplier.siret}"
             )
 
+        syntax = original_syntax or await supplier_service.syntax_for(
+            session, document.supplier.siret, document.syntax
+        )
         totals = document.compute_totals()
         now = utcnow()
         invoice = Invoice(
@@ -145,11 +167,83 @@ class InvoiceService:
                 await session.flush()
         except IntegrityError as exc:
             return await self._resolve_race(session, exc, document, idempotency_key, digest), False
+        if original is not None:
+            repository.add(
+                InvoiceFile(
+                    invoice_id=invoice.id,
+                    file_name=original.file_name[:200],
+                    syntax=syntax.value,
+                    sha256=digest,
+                    content=original.content,
+                )
+            )
         await history.record(
             session, invoice, InvoiceStatus.ACCEPTED, source="erp", comment="Invoice accepted"
         )
         outbox.add(session, SUBMIT_JOB, invoice_id=str(invoice.id))
         return invoice, True
+
+    async def _refuse_if_invalid(
+        self, document: InvoiceDocument, directory: DirectoryCheck | None = None
+    ) -> None:
+        """Every rule at once: the ERP gets the whole list of what to fix.
+
+        The rules run in a thread: with the official schematron configured they take tens
+        of milliseconds, too long to hold the event loop.
+        """
+        errors = await asyncio.to_thread(validate, document, today=datetime.now(CHORUS_ZONE).date())
+        if directory is not None:
+            errors += await directory(document)
+        if errors:
+            raise InvoiceInvalid(f"{len(errors)} check(s) failed", errors=errors)
+
+    async def accept(
+        self,
+        session: AsyncSession,
+        submission: Submission,
+        idempotency_key: str,
+        *,
+        submit_grace: timedelta,
+    ) -> tuple[Invoice, bool]:
+        """`create` for either shape the ERP may post: a JSON invoice or its own file."""
+        if isinstance(submission, SuppliedFile):
+            parsed = read_supplied_file(submission)
+            return await self.create(
+                session,
+                parsed.document,
+                idempotency_key,
+                submit_grace=submit_grace,
+                original=submission,
+                original_syntax=parsed.syntax,
+            )
+        return await self.create(session, submission, idempotency_key, submit_grace=submit_grace)
+
+    async def dry_run(
+        self,
+        session: AsyncSession,
+        submission: Submission,
+        directory: DirectoryCheck | None = None,
+    ) -> ValidationReport:
+        """The checks `create` runs, and the directory's that the worker runs before sending,
+        without storing anything; returns the XML that would be sent."""
+        if isinstance(submission, SuppliedFile):
+            parsed = read_supplied_file(submission)
+            await self._refuse_if_invalid(parsed.document, directory)
+            return ValidationReport(
+                syntax=parsed.syntax.value,
+                file_name=submission.file_name,
+                xml=parsed.xml.decode("utf-8"),
+            )
+        await self._refuse_if_invalid(submission, directory)
+        syntax = await supplier_service.syntax_for(
+            session, submission.supplier.siret, submission.syntax
+        )
+        # A Factur-X PDF carries exactly the CII XML; the XML is what the ERP wants to see.
+        xml_syntax = Syntax.CII_D16B if syntax is Syntax.FACTURX else syntax
+        rendered = render(submission, xml_syntax)
+        return ValidationReport(
+            syntax=syntax.value, file_name=rendered.file_name, xml=rendered.content.decode("utf-8")
+        )
 
     def _replay(self, existing: Invoice, digest: str) -> Invoice:
         if existing.request_hash != digest:

@@ -68,6 +68,8 @@ class Claim:
     supplier_siret: str
     syntax: str
     document: dict[str, Any]
+    original_content: bytes | None = None
+    original_file_name: str | None = None
 
 
 class Outcome(StrEnum):
@@ -130,6 +132,7 @@ async def claim(
             session, invoice, InvoiceStatus.SUBMITTING, source="gateway", comment="Submitting"
         )
     await session.flush()
+    original = await repository.get_file(invoice.id) if mode is Mode.DEPOSIT else None
     return Claim(
         invoice_id=invoice.id,
         lease_token=invoice.lease_token,
@@ -141,6 +144,8 @@ async def claim(
         supplier_siret=invoice.supplier_siret,
         syntax=invoice.syntax,
         document=invoice.document,
+        original_content=original.content if original else None,
+        original_file_name=original.file_name if original else None,
     )
 
 
@@ -152,13 +157,18 @@ def _may_have_arrived(exc: ChorusUnavailableError) -> bool:
     return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
 
 
+def _file_to_deposit(claim: Claim) -> tuple[bytes, str]:
+    """The ERP's own file, unchanged, when it sent one; else the file we generate."""
+    if claim.original_content is not None:
+        return claim.original_content, claim.original_file_name or "invoice"
+    rendered = render(InvoiceDocument.model_validate(claim.document), Syntax(claim.syntax))
+    return rendered.content, rendered.file_name
+
+
 async def deposit(chorus: ChorusClient, claim: Claim) -> Result:
-    document = InvoiceDocument.model_validate(claim.document)
-    rendered = render(document, Syntax(claim.syntax))
+    content, file_name = _file_to_deposit(claim)
     try:
-        response = await chorus.deposit_flux(
-            rendered.content, rendered.file_name, rendered.syntax.value
-        )
+        response = await chorus.deposit_flux(content, file_name, claim.syntax)
     except ChorusUnavailableError as exc:
         outcome = Outcome.UNKNOWN if _may_have_arrived(exc) else Outcome.RETRY
         return Result(
