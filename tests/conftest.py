@@ -82,9 +82,24 @@ async def clean_db(engine: AsyncEngine) -> None:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def simulator_url() -> Iterator[str]:
+    """A Chorus Pro simulator on a real socket, shared by the API tests."""
+    from app.simulator import SimulatorSettings, create_app
+    from tests.support.live import serve
+
+    with serve(create_app(SimulatorSettings(step_seconds=0.5))) as url:
+        yield url
+
+
 @pytest.fixture
-def settings(database_url: str, redis_url: str) -> Settings:
-    return Settings(database_url=database_url, redis_url=redis_url)
+def settings(database_url: str, redis_url: str, simulator_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        chorus_api_url=simulator_url,
+        piste_token_url=f"{simulator_url}/api/oauth/token",
+    )
 
 
 @pytest.fixture

@@ -100,15 +100,13 @@ def field_path(loc: Sequence[int | str]) -> str:
     return path or "(body)"
 
 
-def _validation_errors(errors: Sequence[Any]) -> list[FieldError]:
+def validation_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    """pydantic errors as FieldErrors whose `field` is the JSON path of the value."""
     result = []
     for error in errors:
         message = str(error.get("msg", "invalid"))
-        result.append(
-            FieldError(
-                field=field_path(error.get("loc", ())), message=message, code=error.get("type")
-            )
-        )
+        loc = (*prefix, *error.get("loc", ()))
+        result.append(FieldError(field=field_path(loc), message=message, code=error.get("type")))
     return result
 
 
@@ -119,7 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc.errors())
+        errors = validation_errors(exc.errors())
         problem = Unprocessable(f"{len(errors)} field(s) are not valid", errors=errors).problem(
             instance=request.url.path
         )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +42,13 @@ class Invoice(Base):
         ),
         Index("ix_invoices_status_created_at", "status", "created_at"),
         Index("ix_invoices_created_at_id", "created_at", "id"),
+        # Invoices the supplier status sync follows (app/invoices/sync.py).
+        Index(
+            "ix_invoices_followed_supplier",
+            "supplier_siret",
+            "deposited_at",
+            postgresql_where=text("followed"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -74,6 +81,16 @@ class Invoice(Base):
     chorus_invoice_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     last_history_id: Mapped[int | None] = mapped_column(BigInteger)
     status_comment: Mapped[str | None] = mapped_column(Text)
+    # True while the supplier status sync follows the invoice (Chorus id known, not over).
+    followed: Mapped[bool] = mapped_column(default=False)
+    # statutMiseEnPaiementNestPasRemonte inverted; None: not known (followed up to a max age).
+    recipient_reports_payment: Mapped[bool | None]
+    replaces_invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL")
+    )
+    replaced_by_invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL")
+    )
 
     submit_attempts: Mapped[int] = mapped_column(default=0)
     lease_token: Mapped[uuid.UUID | None]
@@ -122,3 +139,18 @@ class SubmissionAttempt(Base):
     flux_number: Mapped[str | None] = mapped_column(String(40))
     http_status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class InvoiceFile(Base):
+    """A file the ERP built itself; it is deposited exactly as received."""
+
+    __tablename__ = "invoice_files"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    file_name: Mapped[str] = mapped_column(String(200))
+    syntax: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

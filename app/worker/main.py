@@ -13,13 +13,17 @@ from app.config import Settings, get_settings
 from app.core.logging import configure_logging
 from app.core.queue import QUEUE_NAME, redis_settings
 from app.core.time import utcnow
-from app.invoices.jobs import poll_invoice, submit_invoice
+from app.directory.jobs import refresh_directory_entry
+from app.directory.service import REFRESH_JOB, DirectoryPolicy, directory_service
+from app.invoices import sync
+from app.invoices.jobs import poll_invoice, submit_invoice, sync_supplier_statuses
 from app.invoices.repository import InvoiceRepository
 from app.invoices.service import SUBMIT_JOB
 from app.invoices.tracking import POLL_JOB, schedule_due
 from app.outbox import service as outbox
 from app.webhooks import delivery
-from app.webhooks.jobs import deliver_webhook
+from app.webhooks.jobs import deliver_webhook, recover_webhooks
+from app.webhooks.replay import RECOVER_JOB
 from app.webhooks.service import DELIVER_JOB
 from app.worker.runtime import Runtime, build_runtime
 
@@ -30,8 +34,10 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     """Everything time-driven, each step in its own short transaction.
 
     The outbox relay catches jobs whose after-commit kick was lost; due submissions cover
-    retries and workers that died mid-deposit; polls follow invoices in flight; due
-    webhook deliveries carry the retry schedule that lives in PostgreSQL.
+    retries and workers that died mid-deposit; flux polls follow deposits until Chorus has
+    processed them; supplier syncs follow every invoice on Chorus from then on (one search
+    per supplier and interval); due webhook deliveries carry the retry schedule that lives
+    in PostgreSQL; directory entries in use are refreshed before they expire.
     """
     runtime: Runtime = ctx["runtime"]
     settings = runtime.settings
@@ -50,7 +56,7 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
             invoice.next_submit_at = now + timedelta(seconds=settings.submit_lease_seconds)
         counts["submissions"] = len(due)
     async with runtime.unit_of_work() as session:
-        lease = timedelta(seconds=max(settings.poll_interval_seconds, 30.0))
+        lease = timedelta(seconds=max(settings.flux_poll_interval_seconds, 30.0))
         ids = await schedule_due(session, now, settings.poll_batch_size, lease)
         for invoice_id in ids:
             await runtime.queue.enqueue(
@@ -58,8 +64,22 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
             )
         counts["polls"] = len(ids)
     async with runtime.unit_of_work() as session:
+        sync_lease = sync.SyncPolicy.from_settings(settings).lease
+        suppliers = await sync.schedule_due(session, now, settings.poll_batch_size, sync_lease)
+        for siret in suppliers:
+            await runtime.queue.enqueue(
+                sync.SYNC_JOB,
+                f"sync:{siret}:{int(now.timestamp())}",
+                {"supplier_siret": siret},
+            )
+        counts["syncs"] = len(suppliers)
+    async with runtime.unit_of_work() as session:
         counts["webhooks"] = await delivery.enqueue_due(
             session, runtime.queue, now, settings.relay_batch_size
+        )
+    async with runtime.unit_of_work() as session:
+        counts["directory"] = await directory_service.enqueue_due_refreshes(
+            session, runtime.queue, now, DirectoryPolicy.from_settings(settings)
         )
     if any(counts.values()):
         logger.info("tick: %s", counts)
@@ -87,7 +107,10 @@ def build_worker(settings: Settings) -> Worker:
         functions=[
             func(submit_invoice, name=SUBMIT_JOB, timeout=job_timeout, max_tries=20),
             func(poll_invoice, name=POLL_JOB, timeout=120, max_tries=5),
+            func(sync_supplier_statuses, name=sync.SYNC_JOB, timeout=600, max_tries=3),
             func(deliver_webhook, name=DELIVER_JOB, timeout=60, max_tries=5),
+            func(refresh_directory_entry, name=REFRESH_JOB, timeout=300, max_tries=1),
+            func(recover_webhooks, name=RECOVER_JOB, timeout=600, max_tries=3),
         ],
         cron_jobs=[
             cron(

@@ -40,14 +40,14 @@ class Runtime:
             retry_base=timedelta(seconds=s.retry_base_seconds),
             retry_max=timedelta(seconds=s.retry_max_seconds),
             max_attempts=s.max_submit_attempts,
-            first_poll_after=timedelta(seconds=min(s.poll_interval_seconds, 10.0)),
+            first_poll_after=timedelta(seconds=min(s.flux_poll_interval_seconds, 10.0)),
         )
 
     @property
     def tracking_policy(self) -> TrackingPolicy:
         s = self.settings
         return TrackingPolicy(
-            poll_interval=timedelta(seconds=s.poll_interval_seconds),
+            poll_interval=timedelta(seconds=s.flux_poll_interval_seconds),
             retry_base=timedelta(seconds=s.retry_base_seconds),
             retry_max=timedelta(seconds=s.retry_max_seconds),
         )

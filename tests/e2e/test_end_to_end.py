@@ -25,13 +25,15 @@ FAST = {
     "SIMULATOR_STEP_SECONDS": "0.5",
     "SIMULATOR_SLOW_SECONDS": "6",
     "GATEWAY_RELAY_INTERVAL_SECONDS": "1",
-    "GATEWAY_POLL_INTERVAL_SECONDS": "1",
+    "GATEWAY_FLUX_POLL_INTERVAL_SECONDS": "1",
+    "GATEWAY_STATUS_SYNC_INTERVAL_SECONDS": "1",
     "GATEWAY_SUBMIT_LEASE_SECONDS": "8",
     "GATEWAY_DEPOSIT_LOOKUP_GRACE_SECONDS": "6",
     "GATEWAY_DEPOSIT_LOOKUP_INTERVAL_SECONDS": "1",
     "GATEWAY_RETRY_BASE_SECONDS": "1",
     "GATEWAY_SUBMIT_SWEEP_AFTER_SECONDS": "3",
     "GATEWAY_LOG_LEVEL": "INFO",
+    "GATEWAY_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
 }
 
 
@@ -122,13 +124,10 @@ def test_invoice_goes_to_payment_with_signed_webhooks(
     assert invoice["flux_number"].startswith("CPP001")
     assert isinstance(invoice["chorus_invoice_id"], int)
     chorus_path = [h["chorus_status"] for h in invoice["history"] if h["source"] == "chorus"]
-    assert chorus_path == [
-        "DEPOSEE",
-        "MISE_A_DISPOSITION",
-        "SERVICE_FAIT",
-        "MANDATEE",
-        "MISE_EN_PAIEMENT",
-    ]
+    # The supplier sync sees the status at each sync, so it may skip intermediate ones.
+    full_path = iter(["DEPOSEE", "MISE_A_DISPOSITION", "SERVICE_FAIT", "MANDATEE"])
+    assert chorus_path[-1] == "MISE_EN_PAIEMENT", chorus_path
+    assert all(status in full_path for status in chorus_path[:-1]), chorus_path
     times = [h["recorded_at"] for h in invoice["history"]]
     assert times == sorted(times)
     assert deposits_of(stack, "E2E-PAID-1") == 1
