@@ -6,13 +6,13 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.core.db import unit_of_work
 from app.core.deps import ChorusDep, SessionDep, SettingsDep
 from app.core.errors import Problem
 from app.invoices.actions import Units, action_service
-from app.invoices.intake import REQUEST_BODY, Submission, read_submission
+from app.invoices.intake import REQUEST_BODY, IdempotencyKey, Submission, read_submission
 from app.invoices.schemas import CompleteRequest, InvoiceRead, RecycleRequest
 from app.invoices.service import invoice_service
 
@@ -84,14 +84,7 @@ async def replace_invoice(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    idempotency_key: Annotated[
-        str,
-        Header(
-            min_length=1,
-            max_length=200,
-            description="Unique per invoice; resending the same body with it is safe.",
-        ),
-    ],
+    idempotency_key: IdempotencyKey,
 ) -> InvoiceRead:
     """Send a corrected invoice, with a new number, in place of a rejected one.
 

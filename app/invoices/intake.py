@@ -12,9 +12,9 @@ import binascii
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Header, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
@@ -51,6 +51,15 @@ class SuppliedFile:
 
 
 Submission = InvoiceDocument | SuppliedFile
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Unique per invoice; resending the same body with it is safe.",
+    ),
+]
 
 
 class FileTooLarge(Unprocessable):

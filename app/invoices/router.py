@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.core.deps import ChorusDep, SessionDep, SettingsDep
 from app.core.errors import Problem
 from app.directory import directory_check
-from app.invoices.intake import REQUEST_BODY, Submission, read_submission
+from app.invoices.intake import REQUEST_BODY, IdempotencyKey, Submission, read_submission
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceFilters
 from app.invoices.schemas import (
@@ -45,14 +45,7 @@ async def create_invoice(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    idempotency_key: Annotated[
-        str,
-        Header(
-            min_length=1,
-            max_length=200,
-            description="Unique per invoice; resending the same body with it is safe.",
-        ),
-    ],
+    idempotency_key: IdempotencyKey,
 ) -> InvoiceRead:
     """Accept an invoice: checked, stored and queued for Chorus Pro before this answers.
 

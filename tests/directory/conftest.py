@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from app.chorus import ChorusClient
 from app.config import Settings
@@ -20,32 +20,24 @@ from app.main import create_app
 from app.simulator import SimulatorSettings
 from app.simulator import create_app as create_simulator
 from app.worker.runtime import Runtime, build_runtime
-from tests.e2e.stack import free_port, wait_until
+from tests.support.live import serve
 
 EXAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "examples" / "invoice.json").read_text()
 )
 
 
+@dataclass(frozen=True)
 class SimulatorServer:
-    """uvicorn in a thread: the gateway talks to it through sockets, as to Chorus Pro."""
+    """The simulator on a real socket: the gateway talks to it as to Chorus Pro."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        app = create_simulator(SimulatorSettings(step_seconds=0.5))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+    url: str
 
-    def __enter__(self) -> SimulatorServer:
-        self.thread.start()
-        wait_until(lambda: self.server.started, timeout=20, what="simulator")
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+@contextmanager
+def _simulator_server() -> Iterator[SimulatorServer]:
+    with serve(create_simulator(SimulatorSettings(step_seconds=0.5))) as url:
+        yield SimulatorServer(url)
 
 
 class Simulator:
@@ -72,7 +64,7 @@ class Simulator:
 
 @pytest.fixture(scope="session")
 def simulator_server() -> Iterator[SimulatorServer]:
-    with SimulatorServer() as server:
+    with _simulator_server() as server:
         yield server
 
 

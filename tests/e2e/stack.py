@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(
-    condition: Callable[[], Any], *, timeout: float = 90.0, interval: float = 0.2, what: str = ""
-) -> Any:
-    """Poll `condition` until it returns something truthy; the machine may be slow."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}: {last!r}")
+from tests.support.live import free_port, wait_until
 
 
 @dataclass
@@ -125,46 +102,3 @@ def run_stack(
     finally:
         for process in reversed(list(processes.values())):
             process.stop()
-
-
-@dataclass
-class ReceivedWebhook:
-    headers: dict[str, str]
-    body: bytes
-
-
-class WebhookReceiver:
-    """A real HTTP server that records every request it gets and answers 204."""
-
-    def __init__(self) -> None:
-        self.received: list[ReceivedWebhook] = []
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
-        config = uvicorn.Config(
-            self._app, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        self.received.append(ReceivedWebhook(headers, body))
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        wait_until(lambda: self.server.started, timeout=20, what="webhook receiver")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)

@@ -14,7 +14,9 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.e2e.stack import Stack, WebhookReceiver, run_stack, wait_until
+from tests.e2e.stack import Stack, run_stack
+from tests.support.live import wait_until
+from tests.support.receiver import Receiver as WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 

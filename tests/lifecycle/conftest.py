@@ -7,46 +7,41 @@ directly (no worker process), so each step of a lifecycle happens when the test 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
 
 from app.config import Settings
 from app.main import create_app
 from app.simulator import FixedClock, SimulatorSettings
 from app.simulator import create_app as create_simulator
 from app.worker.runtime import Runtime, build_runtime
-from tests.e2e.stack import free_port, wait_until
 from tests.lifecycle.helpers import STEP, Flow
+from tests.support.live import serve
 
 
+@dataclass(frozen=True)
 class SimulatorServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-        app = create_simulator(SimulatorSettings(step_seconds=STEP), clock=clock)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+    """The simulator on a real socket: the gateway talks to it as to Chorus Pro."""
 
-    def __enter__(self) -> SimulatorServer:
-        self.thread.start()
-        wait_until(lambda: self.server.started, timeout=20, what="simulator")
-        return self
+    url: str
 
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+
+@contextmanager
+def _simulator_server() -> Iterator[SimulatorServer]:
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    app = create_simulator(SimulatorSettings(step_seconds=STEP), clock=clock)
+    with serve(app) as url:
+        yield SimulatorServer(url)
 
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[SimulatorServer]:
-    with SimulatorServer() as server:
+    with _simulator_server() as server:
         yield server
 
 

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.main import create_app
 from app.worker.runtime import Runtime, build_runtime
+from tests.support.receiver import Receiver
 from tests.webhooks.helpers import FAST
-from tests.webhooks.receiver import Receiver
 
 
 @pytest.fixture(scope="module")

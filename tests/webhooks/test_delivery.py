@@ -14,6 +14,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app.core.time import utcnow
 from app.worker.runtime import Runtime
+from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import (
     attempt,
     attempts_of,
@@ -25,7 +26,6 @@ from tests.webhooks.helpers import (
     register,
     set_endpoint,
 )
-from tests.webhooks.receiver import Receiver, Reply
 
 
 async def test_retry_after_a_500_then_success_keeps_the_webhook_id(

@@ -19,6 +19,7 @@ from app.core.time import utcnow
 from app.webhooks.secretbox import SecretBox, SecretDecryptionError
 from app.webhooks.url_guard import UrlGuard
 from app.worker.runtime import Runtime
+from tests.support.receiver import Receiver
 from tests.webhooks.helpers import (
     attempt,
     attempts_of,
@@ -29,7 +30,6 @@ from tests.webhooks.helpers import (
     set_endpoint,
     use_guard,
 )
-from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_url_guard import resolver
 
 

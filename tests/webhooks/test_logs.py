@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.time import utcnow
 from app.worker.runtime import Runtime
+from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import attempt, delivery_of, make_due, publish, register
-from tests.webhooks.receiver import Receiver, Reply
 
 
 async def test_messages_are_listed_newest_first_with_filters_and_cursor(

@@ -22,6 +22,7 @@ from app.webhooks.jobs import deliver_webhook, recover_webhooks
 from app.webhooks.replay import RECOVER_JOB
 from app.webhooks.service import DELIVER_JOB
 from app.worker.runtime import Runtime
+from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import (
     attempt,
     attempts_of,
@@ -29,7 +30,6 @@ from tests.webhooks.helpers import (
     publish,
     register,
 )
-from tests.webhooks.receiver import Receiver, Reply
 
 
 async def run_worker(runtime: Runtime) -> int:

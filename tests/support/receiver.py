@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections import deque
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.live import serve
 
 
 @dataclass(frozen=True)
@@ -41,14 +33,9 @@ class Receiver:
         self.received: list[Received] = []
         self.script: deque[Reply] = deque()
         self.default = Reply()
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = f"{self.base}/hooks"
-        config = uvicorn.Config(
-            self._app, host="127.0.0.1", port=self.port, log_level="warning", interface="asgi3"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.base = ""
+        self.url = ""
+        self._serving = ExitStack()
 
     def will(self, *replies: Reply) -> None:
         self.script.extend(replies)
@@ -77,14 +64,9 @@ class Receiver:
         await send({"type": "http.response.body", "body": reply.body})
 
     def __enter__(self) -> Receiver:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise AssertionError("the webhook receiver did not start")
-            time.sleep(0.05)
+        self.base = self._serving.enter_context(serve(self._app))
+        self.url = f"{self.base}/hooks"
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self._serving.close()
