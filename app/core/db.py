@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -26,6 +26,8 @@ NAMING_CONVENTION = {
 }
 
 AfterCommit = Callable[[], Awaitable[None]]
+Units = Callable[[], "AbstractAsyncContextManager[AsyncSession]"]
+"""Opens short units of work, for code that calls Chorus Pro between two transactions."""
 _AFTER_COMMIT_KEY = "after_commit"
 QUEUE_INFO_KEY = "queue"
 SESSIONMAKER_INFO_KEY = "sessionmaker"

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient
 from app.config import Settings, get_settings
-from app.core.db import unit_of_work
+from app.core.db import Units, unit_of_work
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -28,3 +28,13 @@ def get_chorus(request: Request) -> ChorusClient:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ChorusDep = Annotated[ChorusClient, Depends(get_chorus)]
+
+
+def get_units(request: Request) -> Units:
+    """Short units of work of their own, for requests that call Chorus Pro between two
+    transactions: a Chorus call must never run inside one."""
+    sessionmaker, queue = request.app.state.sessionmaker, request.app.state.queue
+    return lambda: unit_of_work(sessionmaker, queue)
+
+
+UnitsDep = Annotated[Units, Depends(get_units)]

@@ -21,8 +21,7 @@ import base64
 import binascii
 import mimetypes
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,6 +35,7 @@ from app.chorus import (
     ChorusUnavailableError,
     PieceJointeComplementaire,
 )
+from app.core.db import Units
 from app.core.errors import AppError, Conflict, FieldError, Unprocessable
 from app.invoices import history, sync_apply
 from app.invoices.document import InvoiceDocument
@@ -45,8 +45,6 @@ from app.invoices.repository import InvoiceRepository
 from app.invoices.schemas import AttachmentUpload, CompleteRequest, RecycleRequest
 from app.invoices.service import InvoiceNotFound, invoice_service
 from app.models.invoice import Invoice
-
-Units = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # ajouterFichierDansSysteme (API.md 5.4)
 # Extensions Chorus Pro accepts for attachments (API.md 5.4, from OCA).

@@ -6,26 +6,20 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from app.core.db import unit_of_work
-from app.core.deps import ChorusDep, SessionDep, SettingsDep
+from app.core.db import Units
+from app.core.deps import ChorusDep, SessionDep, SettingsDep, UnitsDep
 from app.core.errors import Problem
-from app.invoices.actions import Units, action_service
+from app.invoices.actions import action_service
 from app.invoices.intake import REQUEST_BODY, IdempotencyKey, Submission, read_submission
+from app.invoices.router import accepted_answer
 from app.invoices.schemas import CompleteRequest, InvoiceRead, RecycleRequest
 from app.invoices.service import invoice_service
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 
 
-def get_units(request: Request) -> Units:
-    """Short units of work of their own: a Chorus call must not run inside a transaction."""
-    sessionmaker, queue = request.app.state.sessionmaker, request.app.state.queue
-    return lambda: unit_of_work(sessionmaker, queue)
-
-
-UnitsDep = Annotated[Units, Depends(get_units)]
 SubmissionDep = Annotated[Submission, Depends(read_submission)]
 
 CHORUS_PROBLEMS: dict[int | str, dict[str, object]] = {
@@ -98,8 +92,4 @@ async def replace_invoice(
         idempotency_key,
         submit_grace=timedelta(seconds=settings.submit_sweep_after_seconds),
     )
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/v1/invoices/{new.id}"
-    detail = await invoice_service.get_detail(session, new.id)
-    return InvoiceRead.model_validate(detail, from_attributes=True)
+    return await accepted_answer(session, response, new.id, created)

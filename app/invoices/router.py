@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.deps import ChorusDep, SessionDep, SettingsDep
 from app.core.errors import Problem
@@ -33,6 +34,17 @@ PROBLEMS = {
 SubmissionDep = Annotated[Submission, Depends(read_submission)]
 
 
+async def accepted_answer(
+    session: AsyncSession, response: Response, invoice_id: uuid.UUID, created: bool
+) -> InvoiceRead:
+    """The 202 body and headers of an accepted invoice, first time or replayed."""
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/invoices/{invoice_id}"
+    detail = await invoice_service.get_detail(session, invoice_id)
+    return InvoiceRead.model_validate(detail, from_attributes=True)
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
@@ -59,11 +71,7 @@ async def create_invoice(
         idempotency_key,
         submit_grace=timedelta(seconds=settings.submit_sweep_after_seconds),
     )
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/v1/invoices/{invoice.id}"
-    detail = await invoice_service.get_detail(session, invoice.id)
-    return InvoiceRead.model_validate(detail, from_attributes=True)
+    return await accepted_answer(session, response, invoice.id, created)
 
 
 @router.post(
