@@ -203,3 +203,24 @@ def test_worker_killed_during_deposit_still_deposits_exactly_once(stack: Stack) 
     invoice = wait_for_status(stack, created["id"], "paid")
     assert deposits_of(stack, "XSLOW-E2E-1") == 1
     assert [a["outcome"] for a in invoice["attempts"]] == ["found"]
+
+
+def test_ready_made_ubl_file_is_deposited_unchanged_and_followed(stack: Stack) -> None:
+    from app.formats import Syntax, render
+    from app.invoices.document import InvoiceDocument
+
+    document = copy.deepcopy(EXAMPLE)
+    document["number"] = "E2E-UBL-1"
+    content = render(InvoiceDocument.model_validate(document), Syntax.UBL_INVOICE).content
+    response = httpx.post(
+        f"{stack.api_url}/v1/invoices",
+        files={"file": ("erp-ubl.xml", content, "application/xml")},
+        headers={"Idempotency-Key": "e2e-ubl"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    invoice = wait_for_status(stack, response.json()["id"], "paid")
+    assert invoice["syntax"] == "IN_DP_E1_UBL_INVOICE"
+    stats = httpx.get(f"{stack.simulator_url}/_simulator/stats", timeout=10).json()
+    deposits = [d for d in stats["deposits"] if d["numeroFacture"] == "E2E-UBL-1"]
+    assert [d["syntaxeFlux"] for d in deposits] == ["IN_DP_E1_UBL_INVOICE"]
