@@ -62,15 +62,8 @@ def _ubl_schema(root_name: str) -> etree.XMLSchema:
 def test_valid_fixture_renders_ubl_that_passes_the_xsd(name: str) -> None:
     from app import formats
 
-    # Until UBL existed, render refused it with UnsupportedSyntaxError; skip in that case only.
-    unsupported = getattr(formats, "UnsupportedSyntaxError", None)
     document = InvoiceDocument.model_validate(fixture(name).document)
-    try:
-        content = formats.render(document, formats.Syntax.UBL_INVOICE).content
-    except Exception as exc:
-        if unsupported is not None and isinstance(exc, unsupported):
-            pytest.skip("app.formats does not produce UBL yet")
-        raise
+    content = formats.render(document, formats.Syntax.UBL_INVOICE).content
     root = etree.fromstring(content)
     schema = _ubl_schema(etree.QName(root).localname)
     assert schema.validate(root), [e.message for e in schema.error_log][:5]
