@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +18,7 @@ __all__ = [
     "Syntax",
     "file_name_for",
     "render",
+    "render_document",
 ]
 
 MAX_FILE_NAME_LENGTH: Final = 200
@@ -68,3 +70,9 @@ def render(
 
     content = build_facturx(document, visual_pdf=visual_pdf)
     return RenderedInvoice(content, file_name_for(document.number, "facturx", "pdf"), syntax)
+
+
+def render_document(document: InvoiceDocument, syntax: Syntax) -> RenderedInvoice:
+    """`render` with the ERP's own PDF, when the document carries one, for Factur-X."""
+    visual = base64.b64decode(document.visual_pdf) if document.visual_pdf else None
+    return render(document, syntax, visual_pdf=visual)

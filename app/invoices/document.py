@@ -13,6 +13,8 @@ a document is reported at once with its rule id.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from collections import defaultdict
@@ -27,6 +29,8 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as stdnum_siret
 
 CENT = Decimal("0.01")
+# Chorus Pro takes files of at most 10 MB (API.md 5.4); base64 adds a third.
+MAX_VISUAL_PDF_BASE64 = (10 * 1024 * 1024) * 4 // 3 + 4
 HUNDRED = Decimal(100)
 INVOICE_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9\-_/+]{1,20}$")
 
@@ -44,6 +48,22 @@ def _check_siret(value: str) -> str:
         raise ValueError("must be a SIRET of 14 digits that passes the Luhn check") from exc
 
 
+def _check_pdf(value: str) -> str:
+    try:
+        head = base64.b64decode(value[:12], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("must be a PDF, base64-encoded") from exc
+    if not head.startswith(b"%PDF-"):
+        raise ValueError("must be a PDF (it does not start with %PDF-)")
+    if len(value) > MAX_VISUAL_PDF_BASE64:
+        raise ValueError("must be at most 10 MB")
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("must be a PDF, base64-encoded") from exc
+    return value
+
+
 def _check_iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))
@@ -53,6 +73,7 @@ def _check_iban(value: str) -> str:
 
 Siret = Annotated[str, AfterValidator(_check_siret)]
 Iban = Annotated[str, AfterValidator(_check_iban)]
+EncodedPdf = Annotated[str, AfterValidator(_check_pdf)]
 Amount = Annotated[Decimal, Field(max_digits=19, decimal_places=6)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
@@ -284,6 +305,11 @@ class InvoiceDocument(DocumentModel):
     prepaid_amount: Amount | None = Field(default=None, description="Paid amount (BT-113)")
     rounding_amount: Amount | None = Field(default=None, description="BT-114")
     attachments: list[Attachment] = Field(default_factory=list, description="BG-24")
+    visual_pdf: EncodedPdf | None = Field(
+        default=None,
+        description="The ERP's own PDF of the invoice, base64-encoded: the visible part of a "
+        "Factur-X. Without it the gateway renders one. Ignored for CII and UBL.",
+    )
     totals: DeclaredTotals | None = Field(default=None, description="Checked, never trusted")
 
     def compute_totals(self) -> ComputedTotals:

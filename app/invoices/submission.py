@@ -28,7 +28,7 @@ from app.chorus import (
     ChorusUnavailableError,
 )
 from app.core.time import utcnow
-from app.formats import Syntax, render
+from app.formats import Syntax, render_document
 from app.invoices import history
 from app.invoices.document import InvoiceDocument
 from app.invoices.lifecycle import InvoiceStatus
@@ -161,7 +161,7 @@ def _file_to_deposit(claim: Claim) -> tuple[bytes, str]:
     """The ERP's own file, unchanged, when it sent one; else the file we generate."""
     if claim.original_content is not None:
         return claim.original_content, claim.original_file_name or "invoice"
-    rendered = render(InvoiceDocument.model_validate(claim.document), Syntax(claim.syntax))
+    rendered = render_document(InvoiceDocument.model_validate(claim.document), Syntax(claim.syntax))
     return rendered.content, rendered.file_name
 
 

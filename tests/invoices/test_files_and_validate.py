@@ -159,3 +159,33 @@ def test_the_original_file_is_deposited_byte_for_byte() -> None:
         original_file_name="mine.xml",
     )
     assert _file_to_deposit(claim) == (original, "mine.xml")
+
+
+async def test_the_erps_own_pdf_is_the_visible_part_of_its_factur_x(
+    client: httpx.AsyncClient,
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    from app.formats import render_document
+    from app.formats.parse import parse_invoice_file
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(72, 720, "ERP OWN LAYOUT")
+    canvas.save()
+    body = invoice(number="OWN-PDF-1", syntax="IN_DP_E2_CII_FACTURX")
+    body["visual_pdf"] = base64.b64encode(buffer.getvalue()).decode()
+    document = InvoiceDocument.model_validate(body)
+    factur_x = render_document(document, Syntax.FACTURX).content
+    assert parse_invoice_file(factur_x).document.number == "OWN-PDF-1"
+    assert "ERP OWN LAYOUT" in PdfReader(io.BytesIO(factur_x)).pages[0].extract_text()
+    response = await post(client, body, "own-pdf-1")
+    assert response.status_code == 202, response.text
+    refused = invoice(number="OWN-PDF-2")
+    refused["visual_pdf"] = base64.b64encode(b"not a pdf").decode()
+    bad = await post(client, refused, "own-pdf-2")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "visual_pdf"
