@@ -6,8 +6,11 @@ data under one local folder, so invoices survive a restart of the gateway.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,3 +84,30 @@ def start_missing(
         servers.stop()
         raise
     return servers
+
+
+def serve(data_dir: Path, database_url: str | None, redis_url: str | None) -> None:
+    """Run the missing servers until SIGTERM/SIGINT; print their URLs as one JSON line.
+
+    `chorus-gateway run` starts this in a session of its own, so that a Ctrl-C in the
+    terminal reaches the runner only: it stops the API and the worker first, and the
+    database and Valkey last, when nothing uses them any more.
+    """
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    servers = start_missing(data_dir, database_url, redis_url)
+    try:
+        urls = {"database_url": servers.database_url, "redis_url": servers.redis_url}
+        sys.stdout.write(json.dumps(urls) + "\n")
+        sys.stdout.flush()
+        signal.sigwait(stop)
+    finally:
+        servers.stop()
+
+
+if __name__ == "__main__":
+    from app.core.logging import configure_logging
+
+    configure_logging()
+    arguments = json.loads(sys.argv[1])
+    serve(Path(arguments["data_dir"]), arguments["database_url"], arguments["redis_url"])

@@ -1,7 +1,13 @@
-"""`chorus-gateway run`: every process of the gateway from one command, stopped by Ctrl-C."""
+"""`chorus-gateway run`: every process of the gateway from one command, stopped by Ctrl-C.
+
+Every child runs in a session of its own, so a Ctrl-C in the terminal reaches this process
+only; it then stops the API, the worker and the simulator, and the embedded database and
+Valkey last, when nothing uses them any more.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -12,7 +18,6 @@ from types import FrameType
 
 from app.config import Settings
 from app.core.logging import configure_logging
-from app.embedded import start_missing
 from app.migrate import upgrade
 
 logger = logging.getLogger("app.runner")
@@ -24,10 +29,37 @@ def _uses_simulator(settings: Settings) -> bool:
     return settings.chorus_api_url.startswith(("http://127.0.0.1:", "http://localhost:"))
 
 
+def _spawn(module: str, *arguments: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *arguments],
+        env=env,
+        start_new_session=True,
+        text=True,
+        stdout=subprocess.PIPE if module == "app.embedded" else None,
+    )
+
+
+def _start_embedded(settings: Settings) -> tuple[subprocess.Popen[str] | None, str, str]:
+    """Start the servers that are not configured; return their process and both URLs."""
+    if settings.database_url is not None and settings.redis_url is not None:
+        return None, settings.database_url, settings.redis_url
+    arguments = {
+        "data_dir": str(settings.data_dir),
+        "database_url": settings.database_url,
+        "redis_url": settings.redis_url,
+    }
+    process = _spawn("app.embedded", json.dumps(arguments), env=dict(os.environ))
+    assert process.stdout is not None
+    line = process.stdout.readline()  # the URLs once both answer, or EOF if it failed
+    if not line:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        raise RuntimeError("the embedded PostgreSQL/Valkey did not start (see the log above)")
+    urls = json.loads(line)
+    return process, urls["database_url"], urls["redis_url"]
+
+
 def run_all(settings: Settings) -> int:
     configure_logging(settings.log_level)
-    servers = start_missing(settings.data_dir, settings.database_url, settings.redis_url)
-    children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
     def _stop(signum: int, _: FrameType | None) -> None:
@@ -35,19 +67,18 @@ def run_all(settings: Settings) -> int:
         stopping = True
 
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    embedded: subprocess.Popen[str] | None = None
+    children: dict[str, subprocess.Popen[str]] = {}
     try:
-        assert servers.database_url is not None and servers.redis_url is not None
+        embedded, database_url, redis_url = _start_embedded(settings)
         logger.info("migrating the database")
-        upgrade(servers.database_url)
-        env = {**os.environ, "DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url}
+        upgrade(database_url)
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         commands = ["api", "worker"]
         if _uses_simulator(settings):
             commands.insert(0, "simulator")
         for name in commands:
-            # Each child gets its own session so that Ctrl-C reaches only us; we stop them.
-            children[name] = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", name], env=env, start_new_session=True
-            )
+            children[name] = _spawn("app.cli", name, env=env)
         logger.info(
             "gateway running: API on http://%s:%d (Ctrl-C stops everything)",
             settings.api_host,
@@ -62,13 +93,14 @@ def run_all(settings: Settings) -> int:
         return 0
     finally:
         _terminate(children)
-        servers.stop()
+        if embedded is not None:
+            _terminate({"embedded servers": embedded})
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         logger.info("stopped")
 
 
-def _terminate(children: dict[str, subprocess.Popen[bytes]]) -> None:
+def _terminate(children: dict[str, subprocess.Popen[str]]) -> None:
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
