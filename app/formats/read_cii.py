@@ -11,8 +11,27 @@ from typing import Any
 from lxml import etree
 
 from app.formats.names import NSMAP
-from app.formats.reader import Reader, frame_payload, put
+from app.formats.reader import Fields, Reader, frame_payload, put
 from app.formats.values import ATTACHMENT_TYPE_CODE
+
+_ADDRESS: Fields = (
+    ("postal_code", "ram:PostcodeCode"),
+    ("line1", "ram:LineOne"),
+    ("line2", "ram:LineTwo"),
+    ("line3", "ram:LineThree"),
+    ("city", "ram:CityName"),
+    ("country_code", "ram:CountryID"),
+    ("subdivision", "ram:CountrySubDivisionName"),
+)
+_TOTALS: Fields = (
+    ("line_total", "ram:LineTotalAmount"),
+    ("allowance_total", "ram:AllowanceTotalAmount"),
+    ("charge_total", "ram:ChargeTotalAmount"),
+    ("tax_exclusive", "ram:TaxBasisTotalAmount"),
+    ("tax_inclusive", "ram:GrandTotalAmount"),
+    ("prepaid", "ram:TotalPrepaidAmount"),
+    ("payable", "ram:DuePayableAmount"),
+)
 
 
 def read_cii(root: etree._Element) -> tuple[dict[str, Any], Reader]:
@@ -98,20 +117,7 @@ def _party(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
 
 
 def _address(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
-    if node is None:
-        return None
-    address: dict[str, Any] = {}
-    for key, tag in (
-        ("postal_code", "ram:PostcodeCode"),
-        ("line1", "ram:LineOne"),
-        ("line2", "ram:LineTwo"),
-        ("line3", "ram:LineThree"),
-        ("city", "ram:CityName"),
-        ("country_code", "ram:CountryID"),
-        ("subdivision", "ram:CountrySubDivisionName"),
-    ):
-        put(address, key, r.text(node, tag))
-    return address
+    return None if node is None else r.texts(node, _ADDRESS)
 
 
 def _delivery(r: Reader, node: etree._Element | None, doc: dict[str, Any]) -> None:
@@ -167,17 +173,7 @@ def _settlement(r: Reader, node: etree._Element | None, doc: dict[str, Any]) -> 
     put(doc, "rounding_amount", r.number(summation, "ram:RoundingAmount"))
     tax_totals = r.all(summation, "ram:TaxTotalAmount")
     tax_total = next((t for t in tax_totals if t.get("currencyID") in (None, currency)), None)
-    totals: dict[str, Any] = {}
-    for key, tag in (
-        ("line_total", "ram:LineTotalAmount"),
-        ("allowance_total", "ram:AllowanceTotalAmount"),
-        ("charge_total", "ram:ChargeTotalAmount"),
-        ("tax_exclusive", "ram:TaxBasisTotalAmount"),
-        ("tax_inclusive", "ram:GrandTotalAmount"),
-        ("prepaid", "ram:TotalPrepaidAmount"),
-        ("payable", "ram:DuePayableAmount"),
-    ):
-        put(totals, key, r.number(summation, tag))
+    totals = r.numbers(summation, _TOTALS)
     put(totals, "tax", r.number(tax_total))
     put(doc, "totals", totals)
 

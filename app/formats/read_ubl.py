@@ -11,8 +11,27 @@ from typing import Any
 from lxml import etree
 
 from app.formats.names import UBL_CREDIT_NOTE_ROOT, UBL_NS
-from app.formats.reader import Reader, frame_payload, put
+from app.formats.reader import Fields, Reader, frame_payload, put
 from app.formats.values import PROJECT_DOCUMENT_TYPE_CODE, split_note
+
+_ADDRESS: Fields = (
+    ("line1", "cbc:StreetName"),
+    ("line2", "cbc:AdditionalStreetName"),
+    ("city", "cbc:CityName"),
+    ("postal_code", "cbc:PostalZone"),
+    ("subdivision", "cbc:CountrySubentity"),
+    ("line3", "cac:AddressLine/cbc:Line"),
+    ("country_code", "cac:Country/cbc:IdentificationCode"),
+)
+_TOTALS: Fields = (
+    ("line_total", "cbc:LineExtensionAmount"),
+    ("allowance_total", "cbc:AllowanceTotalAmount"),
+    ("charge_total", "cbc:ChargeTotalAmount"),
+    ("tax_exclusive", "cbc:TaxExclusiveAmount"),
+    ("tax_inclusive", "cbc:TaxInclusiveAmount"),
+    ("prepaid", "cbc:PrepaidAmount"),
+    ("payable", "cbc:PayableAmount"),
+)
 
 
 def read_ubl(root: etree._Element) -> tuple[dict[str, Any], Reader]:
@@ -121,20 +140,7 @@ def _party(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
 
 
 def _address(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
-    if node is None:
-        return None
-    address: dict[str, Any] = {}
-    for key, tag in (
-        ("line1", "cbc:StreetName"),
-        ("line2", "cbc:AdditionalStreetName"),
-        ("city", "cbc:CityName"),
-        ("postal_code", "cbc:PostalZone"),
-        ("subdivision", "cbc:CountrySubentity"),
-        ("line3", "cac:AddressLine/cbc:Line"),
-        ("country_code", "cac:Country/cbc:IdentificationCode"),
-    ):
-        put(address, key, r.text(node, tag))
-    return address
+    return None if node is None else r.texts(node, _ADDRESS)
 
 
 def _period(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
@@ -211,17 +217,7 @@ def _taxes_and_totals(
     monetary = r.find(root, "cac:LegalMonetaryTotal")
     put(doc, "prepaid_amount", r.number(monetary, "cbc:PrepaidAmount"))
     put(doc, "rounding_amount", r.number(monetary, "cbc:PayableRoundingAmount"))
-    totals: dict[str, Any] = {}
-    for key, tag in (
-        ("line_total", "cbc:LineExtensionAmount"),
-        ("allowance_total", "cbc:AllowanceTotalAmount"),
-        ("charge_total", "cbc:ChargeTotalAmount"),
-        ("tax_exclusive", "cbc:TaxExclusiveAmount"),
-        ("tax_inclusive", "cbc:TaxInclusiveAmount"),
-        ("prepaid", "cbc:PrepaidAmount"),
-        ("payable", "cbc:PayableAmount"),
-    ):
-        put(totals, key, r.number(monetary, tag))
+    totals = r.numbers(monetary, _TOTALS)
     put(totals, "tax", tax_amount)
     put(doc, "totals", totals)
 

@@ -19,6 +19,10 @@ from app.formats.values import billing_frame_from_code
 _WHITESPACE = re.compile(r"\s+")
 
 
+Fields = tuple[tuple[str, str], ...]
+"""(model key, XPath) pairs read the same way."""
+
+
 class Reader:
     """Reads with one namespace map and records problems in `errors`."""
 
@@ -47,6 +51,14 @@ class Reader:
             return None
         value = found.text.strip()
         return value or None
+
+    def texts(self, node: etree._Element | None, fields: Fields) -> dict[str, Any]:
+        """`{key: text of node/path}` for each (key, path) the file carries."""
+        return {k: v for k, path in fields if (v := self.text(node, path)) is not None}
+
+    def numbers(self, node: etree._Element | None, fields: Fields) -> dict[str, Any]:
+        """`{key: number at node/path}` for each (key, path) the file carries."""
+        return {k: v for k, path in fields if (v := self.number(node, path)) is not None}
 
     def base64(self, node: etree._Element | None) -> str | None:
         """Base64 content with the line breaks other producers insert removed."""
