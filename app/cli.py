@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from app.config import get_settings
-from app.core.logging import configure_logging
+from app.kit.logging import configure_logging
 
 
 def _api(args: argparse.Namespace) -> None:

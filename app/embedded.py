@@ -106,7 +106,7 @@ def serve(data_dir: Path, database_url: str | None, redis_url: str | None) -> No
 
 
 if __name__ == "__main__":
-    from app.core.logging import configure_logging
+    from app.kit.logging import configure_logging
 
     configure_logging()
     arguments = json.loads(sys.argv[1])

@@ -11,13 +11,13 @@ from fastapi import FastAPI
 from app.api import api_router
 from app.chorus import ChorusClient
 from app.config import Settings, get_settings
-from app.core.db import create_engine, create_sessionmaker
-from app.core.errors import install_error_handlers
-from app.core.logging import configure_logging
-from app.core.openapi import include_models
-from app.core.queue import connect_queue
 from app.health import router as health_router
 from app.invoices.intake import REQUEST_MODELS
+from app.kit.db import create_engine, create_sessionmaker
+from app.kit.errors import install_error_handlers
+from app.kit.logging import configure_logging
+from app.kit.openapi import include_models
+from app.kit.queue import connect_queue
 
 DESCRIPTION = """
 Send invoices to Chorus Pro without touching Chorus Pro: post them as JSON, follow them

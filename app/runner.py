@@ -17,7 +17,7 @@ import time
 from types import FrameType
 
 from app.config import Settings
-from app.core.logging import configure_logging
+from app.kit.logging import configure_logging
 from app.migrate import upgrade
 
 logger = logging.getLogger("app.runner")

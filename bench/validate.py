@@ -21,8 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.document import InvoiceDocument
 from app.formats import Syntax, render
-from app.invoices.document import InvoiceDocument
 from app.validation import check_rules
 
 BUDGET_MS = 2.0

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
-from app.core.db import Base, create_engine
+from app.kit.db import Base, create_engine
 from app.models import *  # noqa: F403  (every table must be in the metadata)
 
 config = context.config

@@ -13,7 +13,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.core.db import Base, create_engine, create_sessionmaker
+from app.kit.db import Base, create_engine, create_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
 from tests.servers import Servers, test_servers

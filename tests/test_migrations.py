@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.db import Base
+from app.kit.db import Base
 
 
 async def test_migrations_match_the_models(engine: AsyncEngine) -> None:

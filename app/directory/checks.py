@@ -7,8 +7,8 @@ same rules here name the field to fix before anything is sent. Pure functions of
 
 from __future__ import annotations
 
-from app.core.errors import FieldError
 from app.directory.entries import FACTURES_PUBLIQUES, Requirement, StructureEntry
+from app.kit.errors import FieldError
 
 RECIPIENT = "recipient.siret"
 SUPPLIER = "supplier.siret"

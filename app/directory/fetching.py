@@ -12,8 +12,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from app.chorus import ChorusClient
-from app.core.time import utcnow
 from app.directory.entries import ACTIVE, ServiceEntry, StructureEntry
+from app.kit.time import utcnow
 
 # A SIRET Chorus does not know may be registered any day: trust that answer for less long.
 NOT_FOUND_TTL = timedelta(hours=1)

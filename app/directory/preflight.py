@@ -21,17 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient, ChorusError
 from app.config import Settings, get_settings
-from app.core.errors import FieldError
-from app.core.time import utcnow
 from app.directory.checks import check_invoice, engagement_unknown, supplier_unknown
 from app.directory.entries import StructureEntry
 from app.directory.fetching import engagement_exists, resolve
 from app.directory.service import DirectoryPolicy, DirectoryUnavailable, directory_service
+from app.document import InvoiceDocument
 from app.invoices import history
-from app.invoices.document import InvoiceDocument
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceRepository
 from app.invoices.submission import SubmissionPolicy
+from app.kit.errors import FieldError
+from app.kit.time import utcnow
 from app.models.invoice import Invoice
 
 logger = logging.getLogger(__name__)

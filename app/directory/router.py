@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.deps import ChorusDep, SessionDep, SettingsDep
-from app.core.errors import Problem
+from app.deps import ChorusDep, SessionDep, SettingsDep
 from app.directory.schemas import StructureRead
 from app.directory.service import DirectoryPolicy, directory_service
+from app.kit.errors import Problem
 
 router = APIRouter(prefix="/directory", tags=["directory"])
 

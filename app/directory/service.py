@@ -18,13 +18,13 @@ from stdnum.fr import siret as stdnum_siret
 
 from app.chorus import ChorusClient, ChorusError
 from app.config import Settings
-from app.core.db import QUEUE_INFO_KEY
-from app.core.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
-from app.core.queue import JobQueue
-from app.core.time import utcnow
 from app.directory.entries import ServiceEntry, StructureEntry
 from app.directory.fetching import resolve
 from app.directory.repository import DirectoryRepository
+from app.kit.db import QUEUE_INFO_KEY
+from app.kit.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
+from app.kit.queue import JobQueue
+from app.kit.time import utcnow
 from app.models.directory import CachedService, CachedStructure
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from app.document import InvoiceDocument
 from app.formats.cii import build_cii
 from app.formats.ubl import build_ubl
-from app.invoices.document import InvoiceDocument
 
 __all__ = [
     "MAX_FILE_NAME_LENGTH",

@@ -13,6 +13,7 @@ from typing import Final
 
 from lxml import etree
 
+from app.document import Address, Contact, InvoiceDocument, Party
 from app.formats import cii_lines, cii_settlement
 from app.formats.elements import FORMAT_102, XmlWriter, attrs
 from app.formats.names import NSMAP, RAM_NS, RSM_NS, UDT_NS
@@ -30,7 +31,6 @@ from app.formats.values import (
     format_decimal,
 )
 from app.formats.xml import parse_xml
-from app.invoices.document import Address, Contact, InvoiceDocument, Party
 
 __all__ = [
     "NSMAP",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from app.document import AllowanceCharge, InvoiceLine, Period
 from app.formats.elements import FORMAT_102, XmlWriter, unit_code
 from app.formats.values import format_amount, format_decimal, line_id, price_discount
-from app.invoices.document import AllowanceCharge, InvoiceLine, Period
 
 
 def line_item(w: XmlWriter, line: InvoiceLine, position: int) -> None:

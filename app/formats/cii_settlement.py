@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.document import ComputedTotals, InvoiceDocument
 from app.formats.cii_lines import allowance_charge, period
 from app.formats.elements import FORMAT_102, XmlWriter, currency_id
 from app.formats.values import (
@@ -11,7 +12,6 @@ from app.formats.values import (
     format_decimal,
     payment_means_code,
 )
-from app.invoices.document import ComputedTotals, InvoiceDocument
 
 
 def settlement(w: XmlWriter, document: InvoiceDocument) -> None:

@@ -24,9 +24,9 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from app.document import InvoiceDocument
 from app.formats.cii import build_cii
 from app.formats.facturx_visual import TITLES, render_visual_pdf
-from app.invoices.document import InvoiceDocument
 
 PDF_PRODUCER: Final = "pypdf"
 """The producer factur-x writes into the XMP; the Info dictionary must say the same (PDF/A)."""

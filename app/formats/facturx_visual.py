@@ -30,8 +30,8 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 
+from app.document import InvoiceDocument, Party
 from app.formats.values import DEFAULT_EXEMPTIONS, billing_frame_code, format_decimal
-from app.invoices.document import InvoiceDocument, Party
 
 FONT: Final = "GatewaySans"
 BOLD: Final = "GatewaySans-Bold"

@@ -17,7 +17,7 @@ from lxml import etree
 from pydantic import ValidationError
 from pypdf import PdfReader
 
-from app.core.errors import FieldError, field_path
+from app.document import InvoiceDocument
 from app.formats import Syntax
 from app.formats.names import CII_ROOT, RSM_NS, UBL_CREDIT_NOTE_ROOT, UBL_INVOICE_ROOT
 from app.formats.read_cii import read_cii
@@ -29,7 +29,7 @@ from app.formats.schemas import (
     xsd_errors,
 )
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument
+from app.kit.errors import FieldError, field_path
 
 __all__ = ["MAX_FILE_BYTES", "ParsedInvoice", "UnreadableInvoiceFile", "parse_invoice_file"]
 

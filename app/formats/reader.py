@@ -13,8 +13,8 @@ from typing import Any
 
 from lxml import etree
 
-from app.core.errors import FieldError
 from app.formats.values import billing_frame_from_code
+from app.kit.errors import FieldError
 
 _WHITESPACE = re.compile(r"\s+")
 

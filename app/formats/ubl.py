@@ -12,6 +12,7 @@ from typing import Final
 
 from lxml import etree
 
+from app.document import InvoiceDocument
 from app.formats import ubl_parts
 from app.formats.elements import XmlWriter, attrs
 from app.formats.names import (
@@ -30,7 +31,6 @@ from app.formats.values import (
     note_text,
 )
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument
 
 __all__ = ["UblValidationError", "build_ubl", "build_ubl_tree", "is_credit_note", "validate_ubl"]
 

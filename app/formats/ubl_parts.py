@@ -5,6 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+from app.document import (
+    Address,
+    AllowanceCharge,
+    InvoiceDocument,
+    InvoiceLine,
+    Party,
+    Period,
+)
 from app.formats.elements import XmlWriter, attrs, currency_id, unit_code
 from app.formats.values import (
     DEFAULT_PAYMENT_MEANS,
@@ -19,14 +27,6 @@ from app.formats.values import (
     line_id,
     payment_means_code,
     price_discount,
-)
-from app.invoices.document import (
-    Address,
-    AllowanceCharge,
-    InvoiceDocument,
-    InvoiceLine,
-    Party,
-    Period,
 )
 
 _SIRET_LEGAL: Final = attrs(schemeID=SIRET_LEGAL_SCHEME)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final, get_args
 
-from app.invoices.document import (
+from app.document import (
     CENT,
     AllowanceCharge,
     BillingFrame,

@@ -35,15 +35,15 @@ from app.chorus import (
     ChorusUnavailableError,
     PieceJointeComplementaire,
 )
-from app.core.db import Units
-from app.core.errors import AppError, Conflict, FieldError, Unprocessable
+from app.document import InvoiceDocument
 from app.invoices import history, sync_apply
-from app.invoices.document import InvoiceDocument
 from app.invoices.intake import Submission
 from app.invoices.lifecycle import FINAL_STATUSES, InvoiceStatus
 from app.invoices.repository import InvoiceRepository
 from app.invoices.schemas import AttachmentUpload, CompleteRequest, RecycleRequest
 from app.invoices.service import InvoiceNotFound, invoice_service
+from app.kit.db import Units
+from app.kit.errors import AppError, Conflict, FieldError, Unprocessable
 from app.models.invoice import Invoice
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # ajouterFichierDansSysteme (API.md 5.4)

@@ -8,14 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from app.core.db import Units
-from app.core.deps import ChorusDep, SessionDep, SettingsDep, UnitsDep
-from app.core.errors import Problem
+from app.deps import ChorusDep, SessionDep, SettingsDep, UnitsDep
 from app.invoices.actions import action_service
 from app.invoices.intake import REQUEST_BODY, IdempotencyKey, Submission, read_submission
 from app.invoices.router import accepted_answer
 from app.invoices.schemas import CompleteRequest, InvoiceRead, RecycleRequest
 from app.invoices.service import invoice_service
+from app.kit.db import Units
+from app.kit.errors import Problem
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import FieldError
-from app.core.time import utcnow
 from app.invoices.lifecycle import InvoiceStatus, event_type
 from app.invoices.repository import InvoiceRepository
+from app.kit.errors import FieldError
+from app.kit.time import utcnow
 from app.models.invoice import Invoice, InvoiceEvent
 from app.webhooks.service import webhook_service
 

@@ -18,8 +18,8 @@ from fastapi import Header, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
-from app.core.errors import FieldError, Unprocessable, validation_errors
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
+from app.kit.errors import FieldError, Unprocessable, validation_errors
 
 # deposerFluxFacture takes at most 10 MB per file (API.md 5.4).
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from app.core.time import utcnow
 from app.directory import preflight
 from app.directory.service import DirectoryPolicy
 from app.invoices import submission, sync, tracking
+from app.kit.time import utcnow
 from app.worker.runtime import Runtime
 
 logger = logging.getLogger(__name__)

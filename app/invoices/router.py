@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.deps import ChorusDep, SessionDep, SettingsDep
-from app.core.errors import Problem
+from app.deps import ChorusDep, SessionDep, SettingsDep
 from app.directory import directory_check
 from app.invoices.intake import REQUEST_BODY, IdempotencyKey, Submission, read_submission
 from app.invoices.lifecycle import InvoiceStatus
@@ -21,6 +20,7 @@ from app.invoices.schemas import (
     ValidationReport,
 )
 from app.invoices.service import invoice_service
+from app.kit.errors import Problem
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 

@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
-from app.core.time import utcnow
+from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.parse import ParsedInvoice, UnreadableInvoiceFile, parse_invoice_file
 from app.invoices import history
-from app.invoices.document import InvoiceDocument
 from app.invoices.intake import Submission, SuppliedFile
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceFilters, InvoiceRepository
 from app.invoices.schemas import ValidationReport
+from app.kit.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
+from app.kit.time import utcnow
 from app.models.invoice import Invoice, InvoiceEvent, InvoiceFile, SubmissionAttempt
 from app.outbox import service as outbox
 from app.suppliers.service import supplier_service

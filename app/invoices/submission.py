@@ -27,12 +27,12 @@ from app.chorus import (
     ChorusFunctionalError,
     ChorusUnavailableError,
 )
-from app.core.time import utcnow
+from app.document import InvoiceDocument
 from app.formats import Syntax, render_document
 from app.invoices import history
-from app.invoices.document import InvoiceDocument
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceRepository
+from app.kit.time import utcnow
 from app.models.invoice import Invoice, SubmissionAttempt
 
 logger = logging.getLogger(__name__)

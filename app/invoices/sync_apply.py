@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur, HistoStatut
-from app.core.time import utcnow
 from app.invoices import history
 from app.invoices.lifecycle import (
     FINAL_STATUSES,
@@ -22,6 +21,7 @@ from app.invoices.lifecycle import (
     gateway_status,
 )
 from app.invoices.sync_repository import SyncRepository
+from app.kit.time import utcnow
 from app.models.invoice import Invoice
 
 logger = logging.getLogger(__name__)

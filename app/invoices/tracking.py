@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient, ChorusError
 from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur
-from app.core.time import utcnow
 from app.invoices import history, sync_apply
 from app.invoices.lifecycle import (
     FINAL_STATUSES,
@@ -32,6 +31,7 @@ from app.invoices.lifecycle import (
 )
 from app.invoices.repository import InvoiceRepository
 from app.invoices.sync_apply import Observation
+from app.kit.time import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base
-from app.core.ids import uuid7
-from app.core.time import utcnow
+from app.kit.db import Base
+from app.kit.ids import uuid7
+from app.kit.time import utcnow
 
 
 class CachedStructure(Base):

@@ -11,9 +11,9 @@ from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, Numeric, Stri
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base
-from app.core.ids import uuid7
-from app.core.time import utcnow
+from app.kit.db import Base
+from app.kit.ids import uuid7
+from app.kit.time import utcnow
 
 Money = Numeric(19, 2)
 

@@ -10,9 +10,9 @@ from sqlalchemy import Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base
-from app.core.ids import uuid7
-from app.core.time import utcnow
+from app.kit.db import Base
+from app.kit.ids import uuid7
+from app.kit.time import utcnow
 
 
 class OutboxMessage(Base):

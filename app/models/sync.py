@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base
-from app.core.time import utcnow
+from app.kit.db import Base
+from app.kit.time import utcnow
 
 
 class StatusSyncCursor(Base):

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.db import QUEUE_INFO_KEY, SESSIONMAKER_INFO_KEY, after_commit
-from app.core.queue import JobQueue
-from app.core.time import utcnow
+from app.kit.db import QUEUE_INFO_KEY, SESSIONMAKER_INFO_KEY, after_commit
+from app.kit.queue import JobQueue
+from app.kit.time import utcnow
 from app.models.outbox import OutboxMessage
 from app.outbox.repository import OutboxRepository
 

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.core.deps import SessionDep
-from app.core.errors import Problem
+from app.deps import SessionDep
+from app.kit.errors import Problem
 from app.suppliers.schemas import SupplierSettingsRead, SupplierSettingsUpdate
 from app.suppliers.service import supplier_service
 

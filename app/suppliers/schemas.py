@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.invoices.document import Syntax
+from app.document import Syntax
 
 
 class SupplierSettingsUpdate(BaseModel):

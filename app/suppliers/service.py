@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.time import utcnow
 from app.formats import Syntax
+from app.kit.time import utcnow
 from app.models.supplier import SupplierSettings
 from app.suppliers.repository import SupplierRepository
 from app.suppliers.schemas import SupplierSettingsRead, SupplierSettingsUpdate

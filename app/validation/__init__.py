@@ -13,8 +13,8 @@ import re
 from datetime import date
 from typing import Final
 
-from app.core.errors import FieldError
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
+from app.kit.errors import FieldError
 from app.validation import (  # noqa: F401  (importing them registers the rules)
     calculation,
     chorus,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
 
-from app.invoices.document import CENT, AllowanceCharge, Period
+from app.document import CENT, AllowanceCharge, Period
 from app.validation.codes import VAT_PREFIXES
 from app.validation.context import Context
 from app.validation.registry import (

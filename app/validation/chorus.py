@@ -13,7 +13,7 @@ from typing import Final
 from stdnum import iban as stdnum_iban
 from stdnum.fr import siret as stdnum_siret
 
-from app.invoices.document import INVOICE_NUMBER_PATTERN
+from app.document import INVOICE_NUMBER_PATTERN
 from app.validation.codes import ATTACHMENT_EXTENSIONS
 from app.validation.context import Context
 from app.validation.registry import NO_PARAMS, Family, Violation, each, rule

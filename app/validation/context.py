@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, DecimalException
 from typing import Final
 
-from app.invoices.document import AllowanceCharge, ComputedTotals, InvoiceDocument
+from app.document import AllowanceCharge, ComputedTotals, InvoiceDocument
 
 CHORUS_AMOUNT_LIMIT: Final = Decimal(10) ** 13
 """Chorus Pro stores amounts as decimal(19,6): thirteen integer digits at most."""

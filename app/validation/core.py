@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Final
 
-from app.invoices.document import AllowanceCharge, Period
+from app.document import AllowanceCharge, Period
 from app.validation.context import Context
 from app.validation.registry import (
     NO_PARAMS,

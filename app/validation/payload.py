@@ -16,8 +16,8 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from app.core.errors import FieldError, field_path
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
+from app.kit.errors import FieldError, field_path
 from app.validation.registry import RULES
 
 _INDEX: Final = re.compile(r"\[\d+\]")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from app.core.errors import FieldError
+from app.kit.errors import FieldError
 
 if TYPE_CHECKING:
     from app.validation.context import Context

@@ -23,8 +23,8 @@ from typing import Any, Final, Literal
 from lxml import etree
 
 from app.config import get_settings
-from app.core.errors import AppError, FieldError
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
+from app.kit.errors import AppError, FieldError
 from app.validation.registry import RULES
 
 Flavour = Literal["cii", "ubl"]

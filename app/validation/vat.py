@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Final
 
-from app.invoices.document import AllowanceCharge, InvoiceLine
+from app.document import AllowanceCharge, InvoiceLine
 from app.validation.context import Context
 from app.validation.registry import (
     NO_PARAMS,

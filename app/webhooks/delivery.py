@@ -18,8 +18,8 @@ from email.utils import parsedate_to_datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.queue import JobQueue
-from app.core.time import utcnow
+from app.kit.queue import JobQueue
+from app.kit.time import utcnow
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.policy import SNIPPET_BYTES, USER_AGENT, DeliveryPolicy
 from app.webhooks.repository import WebhookRepository

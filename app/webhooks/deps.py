@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.core.deps import SettingsDep
+from app.deps import SettingsDep
 from app.webhooks.secretbox import SecretBox
 from app.webhooks.url_guard import UrlGuard
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
+from app.kit.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 
 class EndpointNotFound(NotFound):

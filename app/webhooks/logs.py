@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import FieldError
+from app.kit.errors import FieldError
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookMessage
 from app.webhooks.errors import (
     DeliveryNotFound,

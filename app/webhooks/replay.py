@@ -15,8 +15,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import FieldError
-from app.core.time import utcnow
+from app.kit.errors import FieldError
+from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery
 from app.outbox import service as outbox
 from app.webhooks.errors import (

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import Problem
+from app.deps import SessionDep, SettingsDep
+from app.kit.errors import Problem
 from app.models.webhook import WebhookEndpoint
 from app.webhooks import logs, replay
 from app.webhooks.deps import SecretBoxDep, UrlGuardDep

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.ids import uuid7
-from app.core.queue import enqueue_after_commit
-from app.core.time import utcnow
+from app.kit.ids import uuid7
+from app.kit.queue import enqueue_after_commit
+from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookMessage
 from app.webhooks.errors import EndpointNotFound, UrlRefused
 from app.webhooks.events import check_payload

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
 
-from app.core.ids import uuid7
+from app.kit.ids import uuid7
 
 SECRET_PREFIX = "whsec_"
 

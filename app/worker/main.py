@@ -10,9 +10,6 @@ from arq import cron
 from arq.worker import Worker, func
 
 from app.config import Settings, get_settings
-from app.core.logging import configure_logging
-from app.core.queue import QUEUE_NAME, redis_settings
-from app.core.time import utcnow
 from app.directory.jobs import refresh_directory_entry
 from app.directory.service import REFRESH_JOB, DirectoryPolicy, directory_service
 from app.invoices import sync
@@ -20,6 +17,9 @@ from app.invoices.jobs import poll_invoice, submit_invoice, sync_supplier_status
 from app.invoices.repository import InvoiceRepository
 from app.invoices.service import SUBMIT_JOB
 from app.invoices.tracking import POLL_JOB, schedule_due
+from app.kit.logging import configure_logging
+from app.kit.queue import QUEUE_NAME, redis_settings
+from app.kit.time import utcnow
 from app.outbox import service as outbox
 from app.webhooks import delivery
 from app.webhooks.jobs import deliver_webhook, recover_webhooks

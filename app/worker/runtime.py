@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.chorus import ChorusClient
 from app.config import Settings
-from app.core.db import create_engine, create_sessionmaker, unit_of_work
-from app.core.queue import JobQueue, connect_queue
 from app.invoices.submission import SubmissionPolicy
 from app.invoices.tracking import TrackingPolicy
+from app.kit.db import create_engine, create_sessionmaker, unit_of_work
+from app.kit.queue import JobQueue, connect_queue
 
 
 @dataclass

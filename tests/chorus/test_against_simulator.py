@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from app.chorus import ChorusAuthError, ChorusClient, ChorusConfig, ChorusUnavailableError
+from app.document import InvoiceDocument
 from app.formats import render
-from app.invoices.document import InvoiceDocument
 from app.simulator import SimulatorSettings, create_app
 from tests.invoices.test_api import invoice
 from tests.support.live import serve

@@ -15,7 +15,7 @@ import pytest
 
 from app.chorus import ChorusClient
 from app.config import Settings
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 from app.main import create_app
 from app.simulator import SimulatorSettings
 from app.simulator import create_app as create_simulator

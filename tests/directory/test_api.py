@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.core.time import utcnow
+from app.kit.time import utcnow
 from app.main import create_app
 from app.models.directory import CachedStructure
 

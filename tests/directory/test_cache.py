@@ -11,13 +11,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.chorus import ChorusClient
-from app.core.db import unit_of_work
-from app.core.queue import connect_queue
-from app.core.time import utcnow
 from app.directory import DirectoryUnavailable, directory_errors
 from app.directory.entries import StructureEntry
 from app.directory.jobs import refresh_directory_entry
 from app.directory.service import DirectoryPolicy, directory_service
+from app.kit.db import unit_of_work
+from app.kit.queue import connect_queue
+from app.kit.time import utcnow
 from app.models.directory import CachedService, CachedStructure
 from app.worker.runtime import Runtime
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.time import utcnow
 from app.invoices.jobs import submit_invoice
+from app.kit.time import utcnow
 from app.models.directory import CachedStructure
 from app.models.invoice import Invoice, InvoiceEvent
 from app.models.webhook import WebhookMessage

@@ -206,8 +206,8 @@ def test_worker_killed_during_deposit_still_deposits_exactly_once(stack: Stack) 
 
 
 def test_ready_made_ubl_file_is_deposited_unchanged_and_followed(stack: Stack) -> None:
+    from app.document import InvoiceDocument
     from app.formats import Syntax, render
-    from app.invoices.document import InvoiceDocument
 
     document = copy.deepcopy(EXAMPLE)
     document["number"] = "E2E-UBL-1"

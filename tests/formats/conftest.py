@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 
 from .samples import DOCUMENTS
 

@@ -25,9 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.formats import Syntax
-from app.formats.values import allowance_vat, exemption_for
-from app.invoices.document import (
+from app.document import (
     AllowanceCharge,
     Contact,
     DeclaredTotals,
@@ -37,6 +35,8 @@ from app.invoices.document import (
     VatExemption,
     round_amount,
 )
+from app.formats import Syntax
+from app.formats.values import allowance_vat, exemption_for
 
 
 def _allowance(entry: AllowanceCharge, *, document_level: bool) -> AllowanceCharge:

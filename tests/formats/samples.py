@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 
 SUPPLIER_SIRET = "81234567600017"
 RECIPIENT_SIRET = "21330063500025"

@@ -11,9 +11,9 @@ import facturx
 import pytest
 from lxml import etree
 
+from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument
 
 from .samples import DOCUMENTS, IBAN, RECIPIENT_SIRET, SUPPLIER_SIRET
 from .xpaths import CII_AGREEMENT, CII_SETTLEMENT, nodes, text, with_attribute

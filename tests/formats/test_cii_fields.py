@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from app.document import InvoiceDocument
 from app.formats.cii import build_cii_tree
-from app.invoices.document import InvoiceDocument
 
 from .samples import DOCUMENTS
 from .xpaths import CII_AGREEMENT, CII_DELIVERY, CII_LINES, CII_SETTLEMENT, nodes, text, texts

@@ -9,6 +9,7 @@ import facturx
 import pytest
 from lxml import etree
 
+from app.document import InvoiceDocument, Note
 from app.formats.cii import (
     NSMAP,
     CiiValidationError,
@@ -19,7 +20,6 @@ from app.formats.cii import (
     validate_cii,
 )
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument, Note
 
 from .samples import DOCUMENTS, RECIPIENT_SIRET, SUPPLIER_SIRET, make_document
 

@@ -11,12 +11,12 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, IndirectObject
 
+from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.cii import build_cii
 from app.formats.facturx_pdf import InvalidVisualPdf, build_facturx
 from app.formats.facturx_visual import render_visual_pdf
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument
 
 from .samples import DOCUMENTS, make_document
 

@@ -8,9 +8,9 @@ import pathlib
 import pytest
 from pypdf import PdfWriter
 
+from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.parse import MAX_FILE_BYTES, UnreadableInvoiceFile, parse_invoice_file
-from app.invoices.document import InvoiceDocument
 
 from .samples import DOCUMENTS, SUPPLIER_SIRET
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
+from app.document import InvoiceDocument
 from app.formats import MAX_FILE_NAME_LENGTH, RenderedInvoice, Syntax, file_name_for, render
 from app.formats.cii import build_cii
 from app.formats.ubl import build_ubl
-from app.invoices.document import InvoiceDocument
 
 from .samples import DOCUMENTS
 

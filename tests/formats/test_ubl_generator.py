@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
+from app.document import InvoiceDocument, Note
 from app.formats.names import UBL_CREDIT_NOTE_ROOT, UBL_INVOICE_ROOT
 from app.formats.ubl import build_ubl, build_ubl_tree
 from app.formats.xml import parse_xml
-from app.invoices.document import InvoiceDocument, Note
 
 from .samples import DOCUMENTS
 from .xpaths import nodes, text, texts, with_attribute

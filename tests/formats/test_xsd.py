@@ -10,10 +10,10 @@ from __future__ import annotations
 import facturx
 import pytest
 
+from app.document import InvoiceDocument
 from app.formats.cii import build_cii, build_cii_tree, validate_cii
 from app.formats.names import UBL_CREDIT_NOTE_ROOT, UBL_INVOICE_ROOT
 from app.formats.ubl import UblValidationError, build_ubl, build_ubl_tree, validate_ubl
-from app.invoices.document import InvoiceDocument
 
 from .samples import DOCUMENTS, all_documents
 

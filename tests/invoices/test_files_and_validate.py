@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.document import InvoiceDocument
 from app.formats import Syntax, render
-from app.invoices.document import InvoiceDocument
 from app.invoices.submission import Claim, Mode, _file_to_deposit
 from app.models import Invoice, InvoiceFile
 from tests.invoices.test_api import invoice, post

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.core.time import utcnow
+from app.kit.time import utcnow
 from app.models import Invoice, WebhookMessage
 from tests.lifecycle.helpers import PAYS, SUPPLIER, Flow, calls_between
 

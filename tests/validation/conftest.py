@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from app.core.errors import FieldError
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
+from app.kit.errors import FieldError
 from app.validation import check_rules
 
 TODAY = date(2026, 11, 26)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 
 from .conftest import Payload, document, failures
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 from app.validation import chorus
 
 from .conftest import TODAY, Payload, document, failures

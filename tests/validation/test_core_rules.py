@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.invoices.document import Address, Attachment, Delivery, InvoiceDocument, PrecedingInvoice
+from app.document import Address, Attachment, Delivery, InvoiceDocument, PrecedingInvoice
 
 from .conftest import Payload, document, failures
 

@@ -10,7 +10,7 @@ from importlib import resources
 import pytest
 from lxml import etree
 
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 from app.validation import check_payload
 
 from .conftest import TODAY, assert_complete

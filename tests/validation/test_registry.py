@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from app.core.errors import FieldError
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
+from app.kit.errors import FieldError
 from app.validation import NOT_APPLICABLE, RULES, check_rules, validate
 from app.validation.docs import main as docs_main
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.config import get_settings
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 from app.validation import SchematronUnavailable, schematron, validate
 from app.validation.schematron import SchematronValidator, run_configured_schematron
 

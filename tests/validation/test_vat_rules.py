@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.invoices.document import InvoiceDocument
+from app.document import InvoiceDocument
 from app.validation.vat import PREFIX
 
 from .conftest import BASE, Payload, failures

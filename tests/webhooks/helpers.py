@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.db import unit_of_work
-from app.core.time import utcnow
+from app.kit.db import unit_of_work
+from app.kit.time import utcnow
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.deps import get_url_guard
 from app.webhooks.jobs import deliver_webhook

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
-from app.core.time import utcnow
+from app.kit.time import utcnow
 from app.worker.runtime import Runtime
 from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import (

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.config import Settings
-from app.core.time import utcnow
+from app.kit.time import utcnow
 from app.webhooks.secretbox import SecretBox, SecretDecryptionError
 from app.webhooks.url_guard import UrlGuard
 from app.worker.runtime import Runtime

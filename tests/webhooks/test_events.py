@@ -6,9 +6,9 @@ import json
 import uuid
 from pathlib import Path
 
-from app.core.time import utcnow
 from app.invoices.history import event_data
 from app.invoices.lifecycle import InvoiceStatus, event_type
+from app.kit.time import utcnow
 from app.models.invoice import Invoice
 from app.webhooks.events import EventType, all_schemas, check_payload, render_schema
 

@@ -11,9 +11,9 @@ from arq.worker import Worker, func
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.db import unit_of_work
-from app.core.queue import QUEUE_NAME, redis_settings
-from app.core.time import utcnow
+from app.kit.db import unit_of_work
+from app.kit.queue import QUEUE_NAME, redis_settings
+from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery
 from app.outbox import service as outbox
 from app.webhooks import replay

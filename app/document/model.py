@@ -2,9 +2,8 @@
 
 It covers the EN 16931 semantic model as French public invoicing uses it; every field's
 BT/BG number and its place in CII and UBL are in docs/invoice-model.md. Amounts are
-`Decimal`. Totals are always computed here from the lines with the EN 16931 rounding rules
-(two decimals per line net amount, per allowance or charge and per VAT breakdown); totals
-sent by the ERP are only compared with them (see `app.validation`).
+`Decimal`. Totals are always computed from the lines (`app.document.totals`); totals sent
+by the ERP are only compared with them (see `app.validation`).
 
 Field constraints here are only those of the JSON shape (types, lengths, enumerations);
 business rules (BR-*, Chorus Pro rules) live in `app.validation` so that every failure of
@@ -13,84 +12,29 @@ a document is reported at once with its rule id.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import re
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from stdnum import iban as stdnum_iban
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.fr import siret as stdnum_siret
+from pydantic import BaseModel, ConfigDict, Field
 
-CENT = Decimal("0.01")
-# Chorus Pro takes files of at most 10 MB (API.md 5.4); base64 adds a third.
-MAX_VISUAL_PDF_BASE64 = (10 * 1024 * 1024) * 4 // 3 + 4
-HUNDRED = Decimal(100)
-INVOICE_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9\-_/+]{1,20}$")
-
-
-def round_amount(value: Decimal) -> Decimal:
-    """EN 16931 amounts carry two decimals, rounded half up."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _check_siret(value: str) -> str:
-    compact = stdnum_siret.compact(value)
-    try:
-        return str(stdnum_siret.validate(compact))
-    except StdnumValidationError as exc:
-        raise ValueError("must be a SIRET of 14 digits that passes the Luhn check") from exc
-
-
-def _check_pdf(value: str) -> str:
-    try:
-        head = base64.b64decode(value[:12], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("must be a PDF, base64-encoded") from exc
-    if not head.startswith(b"%PDF-"):
-        raise ValueError("must be a PDF (it does not start with %PDF-)")
-    if len(value) > MAX_VISUAL_PDF_BASE64:
-        raise ValueError("must be at most 10 MB")
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("must be a PDF, base64-encoded") from exc
-    return value
-
-
-def _check_iban(value: str) -> str:
-    try:
-        return str(stdnum_iban.validate(value))
-    except StdnumValidationError as exc:
-        raise ValueError("must be a valid IBAN (ISO 13616, mod 97 check)") from exc
-
-
-Siret = Annotated[str, AfterValidator(_check_siret)]
-Iban = Annotated[str, AfterValidator(_check_iban)]
-EncodedPdf = Annotated[str, AfterValidator(_check_pdf)]
-Amount = Annotated[Decimal, Field(max_digits=19, decimal_places=6)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
-
-DocumentType = Literal["380", "381", "384", "386"]
-"""UNTDID 1001: 380 invoice, 381 credit note, 384 corrective invoice, 386 prepayment invoice."""
-VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O"]
-"""UNCL 5305 as EN 16931 restricts it (L, M, B are not used in France)."""
-PaymentMeansCode = Literal["10", "20", "30", "31", "42", "48", "49", "57", "58", "59", "97"]
-BillingFrame = Literal[
-    "A1_FACTURE_FOURNISSEUR",
-    "A2_FACTURE_FOURNISSEUR_DEJA_PAYEE",
-    "A9_FACTURE_SOUSTRAITANT",
-    "A12_FACTURE_COTRAITANT",
-]
-"""Chorus Pro `codeCadreFacturation` values a plain supplier uses (works frames excluded)."""
+from app.document.fields import (
+    HUNDRED,
+    Amount,
+    BillingFrame,
+    CountryCode,
+    DocumentType,
+    EncodedPdf,
+    Iban,
+    PaymentMeansCode,
+    Percent,
+    Siret,
+    Text,
+    VatCategory,
+    round_amount,
+)
+from app.document.totals import ComputedTotals, compute_totals
 
 
 class DocumentModel(BaseModel):
@@ -314,77 +258,4 @@ class InvoiceDocument(DocumentModel):
 
     def compute_totals(self) -> ComputedTotals:
         """EN 16931 document totals (BG-22) and VAT breakdown (BG-23) from the lines."""
-        groups: dict[tuple[str, Decimal], Decimal] = defaultdict(Decimal)
-        for line in self.lines:
-            groups[(line.vat_category, _rate_key(line.vat_category, line.vat_rate))] += (
-                line.net_amount()
-            )
-        for sign, entries in ((-1, self.allowances), (1, self.charges)):
-            for entry in entries:
-                category = entry.vat_category or "S"
-                key = (category, _rate_key(category, entry.vat_rate or Decimal(0)))
-                groups[key] += sign * entry.computed_amount()
-        exemptions: dict[str, VatExemption] = {e.category: e for e in self.vat_exemptions}
-        breakdown = []
-        for (group_category, rate), base in sorted(groups.items()):
-            exemption = exemptions.get(group_category)
-            breakdown.append(
-                VatBreakdown(
-                    category=group_category,
-                    rate=rate,
-                    taxable_amount=round_amount(base),
-                    tax_amount=round_amount(base * rate / HUNDRED),
-                    exemption_reason=exemption.reason if exemption else None,
-                    exemption_code=exemption.code if exemption else None,
-                )
-            )
-        zero = Decimal("0.00")
-        line_total = sum((line.net_amount() for line in self.lines), zero)
-        allowance_total = sum((a.computed_amount() for a in self.allowances), zero)
-        charge_total = sum((c.computed_amount() for c in self.charges), zero)
-        tax_exclusive = line_total - allowance_total + charge_total
-        tax = sum((b.tax_amount for b in breakdown), zero)
-        tax_inclusive = tax_exclusive + tax
-        prepaid = round_amount(self.prepaid_amount) if self.prepaid_amount is not None else zero
-        rounding = round_amount(self.rounding_amount) if self.rounding_amount is not None else zero
-        return ComputedTotals(
-            line_total=line_total,
-            allowance_total=allowance_total,
-            charge_total=charge_total,
-            tax_exclusive=tax_exclusive,
-            tax=tax,
-            tax_inclusive=tax_inclusive,
-            prepaid=prepaid,
-            rounding=rounding,
-            payable=tax_inclusive - prepaid + rounding,
-            vat_breakdown=breakdown,
-        )
-
-
-def _rate_key(category: str, rate: Decimal) -> Decimal:
-    """Group by normalised rate; category O has no rate at all (BR-O-05)."""
-    return Decimal(0) if category == "O" else rate.normalize() + Decimal(0)
-
-
-@dataclass(frozen=True)
-class VatBreakdown:
-    category: str
-    rate: Decimal
-    taxable_amount: Decimal
-    tax_amount: Decimal
-    exemption_reason: str | None = None
-    exemption_code: str | None = None
-
-
-@dataclass(frozen=True)
-class ComputedTotals:
-    line_total: Decimal
-    allowance_total: Decimal
-    charge_total: Decimal
-    tax_exclusive: Decimal
-    tax: Decimal
-    tax_inclusive: Decimal
-    prepaid: Decimal
-    rounding: Decimal
-    payable: Decimal
-    vat_breakdown: list[VatBreakdown]
+        return compute_totals(self)

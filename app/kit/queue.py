@@ -9,7 +9,7 @@ from typing import Any
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import QUEUE_INFO_KEY, after_commit
+from app.kit.db import QUEUE_INFO_KEY, after_commit
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient
 from app.config import Settings, get_settings
-from app.core.db import Units, unit_of_work
+from app.kit.db import Units, unit_of_work
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

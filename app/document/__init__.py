@@ -1,0 +1,49 @@
+"""The canonical invoice: the EN 16931 model as French public invoicing uses it.
+
+The bottom of the house: formats, validation and every stage of an invoice's way import it;
+it imports nothing of the application.
+"""
+
+from app.document.fields import CENT, INVOICE_NUMBER_PATTERN, BillingFrame, round_amount
+from app.document.model import (
+    Address,
+    AllowanceCharge,
+    Attachment,
+    Contact,
+    DeclaredTotals,
+    Delivery,
+    InvoiceDocument,
+    InvoiceLine,
+    Note,
+    Party,
+    PaymentMeans,
+    Period,
+    PrecedingInvoice,
+    Syntax,
+    VatExemption,
+)
+from app.document.totals import ComputedTotals, VatBreakdown
+
+__all__ = [
+    "CENT",
+    "INVOICE_NUMBER_PATTERN",
+    "Address",
+    "AllowanceCharge",
+    "Attachment",
+    "BillingFrame",
+    "ComputedTotals",
+    "Contact",
+    "DeclaredTotals",
+    "Delivery",
+    "InvoiceDocument",
+    "InvoiceLine",
+    "Note",
+    "Party",
+    "PaymentMeans",
+    "Period",
+    "PrecedingInvoice",
+    "Syntax",
+    "VatBreakdown",
+    "VatExemption",
+    "round_amount",
+]
