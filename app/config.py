@@ -5,14 +5,50 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.chorus.config import ChorusConfig
+
+
+def _seconds_or_iso(value: Any) -> Any:
+    """Durations from the environment: plain seconds ("30", "0.5") or ISO 8601 ("PT5M")."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _not_negative(value: timedelta) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError("must not be negative")
+    return value
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso), AfterValidator(_not_negative)]
+"""A duration setting: seconds, or ISO 8601 (`PT5M`, `P1D`)."""
+PositiveDuration = Annotated[timedelta, BeforeValidator(_seconds_or_iso), AfterValidator(_positive)]
 
 
 class Settings(BaseSettings):
@@ -39,70 +75,69 @@ class Settings(BaseSettings):
     piste_client_secret: SecretStr = SecretStr("sim-client-secret")
     chorus_technical_login: str = "TECH_1_sim@cpro.fr"
     chorus_technical_password: SecretStr = SecretStr("sim-password")
-    chorus_timeout_seconds: float = 30.0
+    chorus_timeout: PositiveDuration = timedelta(seconds=30)
 
     # Worker behaviour.
     worker_max_jobs: int = 20
-    worker_poll_delay_seconds: float = 0.05
-    relay_interval_seconds: int = Field(default=5, ge=1, le=59)
-    relay_batch_size: int = 200
-    submit_lease_seconds: float = Field(
-        default=120.0, description="How long one submission attempt owns an invoice."
+    worker_poll_delay: PositiveDuration = timedelta(milliseconds=50)
+    relay_interval: PositiveDuration = Field(
+        default=timedelta(seconds=5),
+        description="How often the worker's tick runs: whole seconds, from 1 to 59.",
     )
-    deposit_lookup_grace_seconds: float = Field(
-        default=600.0,
+    relay_batch_size: int = 200
+    submit_lease: PositiveDuration = Field(
+        default=timedelta(minutes=2), description="How long one submission attempt owns an invoice."
+    )
+    deposit_lookup_grace: Duration = Field(
+        default=timedelta(minutes=10),
         description="After a deposit whose answer was lost, how long to look for it on Chorus "
         "Pro before depositing again.",
     )
-    deposit_lookup_interval_seconds: float = Field(
-        default=30.0, description="How often a lost deposit is looked for during the grace."
+    deposit_lookup_interval: PositiveDuration = Field(
+        default=timedelta(seconds=30),
+        description="How often a lost deposit is looked for during the grace.",
     )
-    submit_sweep_after_seconds: float = Field(
-        default=30.0,
+    submit_sweep_after: Duration = Field(
+        default=timedelta(seconds=30),
         description="When an accepted invoice's job seems lost, the sweep enqueues it again.",
     )
-    retry_base_seconds: float = 5.0
-    retry_max_seconds: float = 900.0
+    retry_base: PositiveDuration = timedelta(seconds=5)
+    retry_max: PositiveDuration = timedelta(minutes=15)
     max_submit_attempts: int = 12
-    flux_poll_interval_seconds: float = Field(
-        default=60.0,
+    flux_poll_interval: PositiveDuration = Field(
+        default=timedelta(seconds=60),
         description="How often a deposited flux is asked for its report until it is processed.",
     )
     poll_batch_size: int = 200
-    status_sync_interval_seconds: float = Field(
-        default=60.0,
-        gt=0,
+    status_sync_interval: PositiveDuration = Field(
+        default=timedelta(seconds=60),
         description="How often each supplier's invoices on Chorus Pro are synced (one search "
         "for the statuses that changed since the last sync).",
     )
-    status_sync_overlap_seconds: float = Field(
-        default=300.0,
-        ge=0,
+    status_sync_overlap: Duration = Field(
+        default=timedelta(minutes=5),
         description="Each sync looks back this far before its watermark, for clock skew and "
         "late indexing on Chorus Pro's side.",
     )
     status_sync_page_size: int = Field(default=1000, ge=10, le=10000)
-    follow_max_days: float = Field(
-        default=120.0,
-        gt=0,
+    follow_max_age: PositiveDuration = Field(
+        default=timedelta(days=120),
         description="Stop following an invoice whose recipient may not report payment after "
-        "this many days on Chorus Pro (its status stays; a history line says why).",
+        "this long on Chorus Pro (its status stays; a history line says why).",
     )
-    webhook_timeout_seconds: float = 15.0
+    webhook_timeout: PositiveDuration = timedelta(seconds=15)
 
     # Chorus Pro directory cache and pre-flight checks (app/directory).
-    directory_ttl_seconds: float = Field(
-        default=86400.0, gt=0, description="How long a recipient's directory entry is trusted."
+    directory_ttl: PositiveDuration = Field(
+        default=timedelta(days=1), description="How long a recipient's directory entry is trusted."
     )
-    directory_lookup_timeout_seconds: float = Field(
-        default=3.0,
-        gt=0,
+    directory_lookup_timeout: PositiveDuration = Field(
+        default=timedelta(seconds=3),
         description="Longest an ERP request waits for Chorus Pro's directory; past it the "
         "cached (stale) entry answers, or a 503 when there is none.",
     )
-    directory_refresh_interval_seconds: float = Field(
-        default=300.0,
-        gt=0,
+    directory_refresh_interval: PositiveDuration = Field(
+        default=timedelta(minutes=5),
         description="Entries in use are refreshed in the background when they expire within "
         "this long; a failed refresh is tried again after this long.",
     )
@@ -131,19 +166,29 @@ class Settings(BaseSettings):
         description="CIDRs that webhook URLs may reach although not public (internal receivers, "
         "tests), comma-separated. Unset: loopback in development, nothing in production.",
     )
-    webhook_retry_schedule_seconds: Annotated[list[float], NoDecode] = Field(
-        default=[5, 300, 1800, 7200, 18000, 36000, 36000],
-        description="Delay before each retry (±20 % jitter); one attempt more than delays.",
+    webhook_retry_schedule: Annotated[list[PositiveDuration], NoDecode] = Field(
+        default=[
+            timedelta(seconds=5),
+            timedelta(minutes=5),
+            timedelta(minutes=30),
+            timedelta(hours=2),
+            timedelta(hours=5),
+            timedelta(hours=10),
+            timedelta(hours=10),
+        ],
+        description="Delay before each retry (±20 % jitter), comma-separated; one attempt more "
+        "than delays.",
     )
-    webhook_throttle_delay_seconds: float = Field(
-        default=60.0, description="Least wait after a timeout or a 429."
+    webhook_throttle_delay: Duration = Field(
+        default=timedelta(seconds=60), description="Least wait after a timeout or a 429."
     )
-    webhook_disable_after_seconds: float = Field(
-        default=5 * 86400.0,
+    webhook_disable_after: PositiveDuration = Field(
+        default=timedelta(days=5),
         description="An endpoint whose every attempt failed for this long is disabled.",
     )
-    webhook_secret_overlap_seconds: float = Field(
-        default=86400.0, description="How long the previous secret stays valid after a rotation."
+    webhook_secret_overlap: Duration = Field(
+        default=timedelta(hours=24),
+        description="How long the previous secret stays valid after a rotation.",
     )
 
     # Optional official EN 16931 rules (app/validation/schematron.py): fails closed when set.
@@ -172,11 +217,20 @@ class Settings(BaseSettings):
             return [ipaddress.ip_network(item, strict=False) for item in items]
         return value
 
-    @field_validator("webhook_retry_schedule_seconds", mode="before")
+    @field_validator("webhook_retry_schedule", mode="before")
     @classmethod
     def _schedule(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [float(item) for item in value.split(",") if item.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("relay_interval")
+    @classmethod
+    def _cron_seconds(cls, value: timedelta) -> timedelta:
+        """The tick is an arq cron on the seconds of a minute."""
+        seconds = value.total_seconds()
+        if seconds != int(seconds) or not 1 <= seconds <= 59:
+            raise ValueError("must be a whole number of seconds from 1 to 59")
         return value
 
     @field_validator("webhook_secrets_key")

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 
 from app.api import api_router
 from app.chorus import ChorusClient
 from app.config import Settings, get_settings
 from app.health import router as health_router
-from app.invoices.intake import REQUEST_MODELS
+from app.intake.http import REQUEST_MODELS
 from app.kit.db import create_engine, create_sessionmaker
 from app.kit.errors import install_error_handlers
 from app.kit.logging import configure_logging
 from app.kit.openapi import include_models
 from app.kit.queue import connect_queue
+from app.runtime import chorus_http_client
 
 DESCRIPTION = """
 Send invoices to Chorus Pro without touching Chorus Pro: post them as JSON, follow them
@@ -41,10 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.queue = queue
         # Directory lookups from ERP requests; their own deadline is enforced by the caller.
-        chorus_http = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.chorus_timeout_seconds, connect=10.0),
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-        )
+        chorus_http = chorus_http_client(settings)
         app.state.chorus = ChorusClient(chorus_http, settings.chorus_config())
         try:
             yield

@@ -9,7 +9,6 @@ from app.chorus.errors import (
     ChorusFunctionalError,
     ChorusProtocolError,
     ChorusUnavailableError,
-    parse_retry_after,
 )
 from app.chorus.schemas import (
     CompleterFactureResponse,
@@ -67,5 +66,4 @@ __all__ = [
     "StructureParametres",
     "TokenProvider",
     "cpro_account_value",
-    "parse_retry_after",
 ]

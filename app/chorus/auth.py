@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,10 +23,14 @@ from app.chorus.errors import (
     ChorusError,
     ChorusProtocolError,
     ChorusUnavailableError,
-    parse_retry_after,
 )
-
-logger = logging.getLogger("app.chorus")
+from app.chorus.responses import (
+    elapsed_ms,
+    json_object,
+    log_call,
+    log_failure,
+    raise_if_unavailable,
+)
 
 TOKEN_OPERATION = "token"
 
@@ -124,28 +126,17 @@ class TokenProvider:
                 headers={"Accept": "application/json"},
             )
         except httpx.TimeoutException as exc:
-            _log_failure(perf_start, exc)
+            log_failure(TOKEN_OPERATION, perf_start, exc)
             raise ChorusUnavailableError(
                 f"token endpoint timed out ({type(exc).__name__})", operation=TOKEN_OPERATION
             ) from None
         except httpx.TransportError as exc:
-            _log_failure(perf_start, exc)
+            log_failure(TOKEN_OPERATION, perf_start, exc)
             raise ChorusUnavailableError(
                 f"token endpoint unreachable ({type(exc).__name__})", operation=TOKEN_OPERATION
             ) from None
-        elapsed_ms = (time.perf_counter() - perf_start) * 1000
-        logger.info(
-            "chorus %s -> HTTP %s in %.0f ms",
-            TOKEN_OPERATION,
-            response.status_code,
-            elapsed_ms,
-            extra={
-                "chorus_operation": TOKEN_OPERATION,
-                "http_status": response.status_code,
-                "duration_ms": round(elapsed_ms, 1),
-            },
-        )
-        payload = _json_object(response)
+        log_call(TOKEN_OPERATION, response.status_code, elapsed_ms(perf_start))
+        payload = json_object(response)
         self._raise_for_status(response, payload)
         if payload is None:
             raise ChorusProtocolError(
@@ -156,18 +147,12 @@ class TokenProvider:
         token, expires_in = _validate_token_answer(payload, response.status_code)
         # Refresh early; a token shorter-lived than twice the margin is still used for half of
         # its life instead of being refetched on every call.
-        margin = min(config.token_refresh_margin_seconds, expires_in / 2)
+        margin = min(config.token_refresh_margin.total_seconds(), expires_in / 2)
         return _CachedToken(value=token, refresh_at=started + expires_in - margin)
 
     def _raise_for_status(self, response: httpx.Response, payload: dict[str, Any] | None) -> None:
         status = response.status_code
-        if status in (408, 429) or status >= 500:
-            raise ChorusUnavailableError(
-                f"token endpoint answered HTTP {status}",
-                operation=TOKEN_OPERATION,
-                http_status=status,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
+        raise_if_unavailable(TOKEN_OPERATION, response, "token endpoint answered ")
         if 400 <= status < 500:
             raise ChorusAuthError(
                 f"token request refused (HTTP {status})",
@@ -222,26 +207,3 @@ def _validate_token_answer(payload: dict[str, Any], status: int) -> tuple[Secret
             http_status=status,
         )
     return SecretStr(access_token.strip()), expires_in
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        data = json.loads(response.text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _log_failure(perf_start: float, exc: Exception) -> None:
-    elapsed_ms = (time.perf_counter() - perf_start) * 1000
-    logger.warning(
-        "chorus %s failed after %.0f ms: %s",
-        TOKEN_OPERATION,
-        elapsed_ms,
-        type(exc).__name__,
-        extra={
-            "chorus_operation": TOKEN_OPERATION,
-            "duration_ms": round(elapsed_ms, 1),
-            "error": type(exc).__name__,
-        },
-    )

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from app.chorus.auth import TokenProvider
 from app.chorus.config import ChorusConfig
 from app.chorus.errors import ChorusFunctionalError, ChorusProtocolError, ChorusUnavailableError
+from app.chorus.responses import JsonObject
 from app.chorus.schemas import (
     AjouterFichierResponse,
     ChorusModel,
@@ -36,7 +37,7 @@ from app.chorus.schemas import (
     ServiceItem,
     StructureItem,
 )
-from app.chorus.transport import ChorusTransport, JsonObject
+from app.chorus.transport import ChorusTransport
 
 # "The search returned no result" (TRA_MSG_00.015). Seen on recipient searches; API.md §3.4
 # says a client must accept it on the other searches too.

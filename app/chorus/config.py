@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import SecretStr
 
@@ -22,7 +23,7 @@ class ChorusConfig:
     technical_login: str
     technical_password: SecretStr
     scope: str = "openid"
-    token_refresh_margin_seconds: float = 240.0
+    token_refresh_margin: timedelta = timedelta(minutes=4)
 
     def __post_init__(self) -> None:
         # A plain str passed by mistake would show in reprs and tracebacks: wrap it.
@@ -30,8 +31,8 @@ class ChorusConfig:
             value: object = getattr(self, name)
             if not isinstance(value, SecretStr):
                 object.__setattr__(self, name, SecretStr(str(value)))
-        if self.token_refresh_margin_seconds < 0:
-            raise ValueError("token_refresh_margin_seconds must be >= 0")
+        if self.token_refresh_margin < timedelta(0):
+            raise ValueError("token_refresh_margin must not be negative")
         if not self.token_url or not self.api_base_url:
             raise ValueError("token_url and api_base_url are required")
 

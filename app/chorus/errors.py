@@ -7,9 +7,7 @@ secrets, request bodies or headers.
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from typing import Any, ClassVar
 
 
@@ -47,7 +45,7 @@ class ChorusUnavailableError(ChorusError):
         *,
         operation: str,
         http_status: int | None = None,
-        retry_after: float | None = None,
+        retry_after: timedelta | None = None,
     ) -> None:
         super().__init__(message, operation=operation, http_status=http_status)
         self.retry_after = retry_after
@@ -95,26 +93,3 @@ class ChorusFunctionalError(ChorusError):
 
 class ChorusProtocolError(ChorusError):
     """The answer could not be understood (not JSON, missing or inconsistent fields)."""
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP date."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(seconds, 0.0) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    reference = now if now is not None else datetime.now(UTC)
-    return max((when - reference).total_seconds(), 0.0)

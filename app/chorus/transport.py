@@ -7,11 +7,8 @@ the single token refresh on 401, the error mapping of API.md §1.5/§5.1, and th
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
-from decimal import Decimal
-from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -23,12 +20,15 @@ from app.chorus.errors import (
     ChorusFunctionalError,
     ChorusProtocolError,
     ChorusUnavailableError,
-    parse_retry_after,
 )
-
-logger = logging.getLogger("app.chorus")
-
-JsonObject = dict[str, Any]
+from app.chorus.responses import (
+    JsonObject,
+    elapsed_ms,
+    json_object,
+    log_call,
+    log_failure,
+    raise_if_unavailable,
+)
 
 _DESCRIPTION = re.compile(r'error_description\s*=\s*"([^"]*)"', re.IGNORECASE)
 _MAX_LIBELLE = 500
@@ -68,10 +68,10 @@ class ChorusTransport:
         content = None
         if method != "GET":
             content = json.dumps(body or {}, ensure_ascii=False).encode()
-        response, elapsed_ms = await self._send_authenticated(operation, method, path, content)
-        payload = _json_object(response)
+        response, duration_ms = await self._send_authenticated(operation, method, path, content)
+        payload = json_object(response)
         code = _code_retour(payload)
-        _log_call(operation, response.status_code, elapsed_ms, code)
+        log_call(operation, response.status_code, duration_ms, code)
         _raise_for_status(operation, response, payload, code)
         if payload is None:
             if not require_json:
@@ -100,12 +100,12 @@ class ChorusTransport:
         self, operation: str, method: str, path: str, content: bytes | None
     ) -> tuple[httpx.Response, float]:
         token = await self._tokens.get_token()
-        response, elapsed_ms = await self._send(operation, method, path, content, token)
+        response, duration_ms = await self._send(operation, method, path, content, token)
         if response.status_code != 401:
-            return response, elapsed_ms
+            return response, duration_ms
         # The token may have been revoked or expired early: refetch once and repeat once. A
         # second 401 means the credentials (often the technical account) are wrong.
-        _log_call(operation, response.status_code, elapsed_ms, None)
+        log_call(operation, response.status_code, duration_ms, None)
         self._tokens.invalidate(token)
         token = await self._tokens.get_token()
         return await self._send(operation, method, path, content, token)
@@ -130,21 +130,21 @@ class ChorusTransport:
                 method, self._config.api_url(path), content=content, headers=headers
             )
         except httpx.TimeoutException as exc:
-            _log_failure(operation, started, exc)
+            log_failure(operation, started, exc)
             raise ChorusUnavailableError(
                 f"timed out ({type(exc).__name__})", operation=operation
             ) from exc
         except httpx.TransportError as exc:
-            _log_failure(operation, started, exc)
+            log_failure(operation, started, exc)
             raise ChorusUnavailableError(
                 f"transport error ({type(exc).__name__}: {exc})", operation=operation
             ) from exc
         except httpx.RequestError as exc:
-            _log_failure(operation, started, exc)
+            log_failure(operation, started, exc)
             raise ChorusProtocolError(
                 f"unreadable answer ({type(exc).__name__})", operation=operation
             ) from exc
-        return response, (time.perf_counter() - started) * 1000
+        return response, elapsed_ms(started)
 
 
 def _raise_for_status(
@@ -168,27 +168,12 @@ def _raise_for_status(
             http_status=status,
             description=_www_authenticate_description(response),
         )
-    if status in (408, 429) or status >= 500:
-        raise ChorusUnavailableError(
-            f"HTTP {status}",
-            operation=operation,
-            http_status=status,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
-        )
+    raise_if_unavailable(operation, response)
     if 400 <= status < 500 and payload is not None and code is not None and code != 0:
         raise ChorusFunctionalError(
             code, _libelle(payload), operation=operation, http_status=status
         )
     raise ChorusProtocolError(f"unexpected HTTP {status}", operation=operation, http_status=status)
-
-
-def _json_object(response: httpx.Response) -> JsonObject | None:
-    # Amounts must stay exact: JSON numbers with a fraction become Decimal, never float.
-    try:
-        data = json.loads(response.text, parse_float=Decimal)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _code_retour(payload: JsonObject | None) -> int | None:
@@ -215,34 +200,3 @@ def _www_authenticate_description(response: httpx.Response) -> str | None:
         return None
     match = _DESCRIPTION.search(header)
     return match.group(1)[:300] if match else None
-
-
-def _log_call(operation: str, status: int, elapsed_ms: float, code: int | None) -> None:
-    logger.info(
-        "chorus %s -> HTTP %s in %.0f ms codeRetour=%s",
-        operation,
-        status,
-        elapsed_ms,
-        code,
-        extra={
-            "chorus_operation": operation,
-            "http_status": status,
-            "duration_ms": round(elapsed_ms, 1),
-            "code_retour": code,
-        },
-    )
-
-
-def _log_failure(operation: str, started: float, exc: Exception) -> None:
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    logger.warning(
-        "chorus %s failed after %.0f ms: %s",
-        operation,
-        elapsed_ms,
-        type(exc).__name__,
-        extra={
-            "chorus_operation": operation,
-            "duration_ms": round(elapsed_ms, 1),
-            "error": type(exc).__name__,
-        },
-    )

@@ -75,6 +75,11 @@ class StructureEntry:
             return Requirement.ENGAGEMENT
         return Requirement.NONE
 
+    @property
+    def reports_payment(self) -> bool | None:
+        """Whether the recipient reports payment on Chorus Pro (None: details not read)."""
+        return not self.payment_status_not_reported if self.details_known else None
+
     def is_fresh(self, now: datetime) -> bool:
         return now < self.expires_at
 

@@ -8,7 +8,7 @@ from typing import Any
 from app.chorus import ChorusError
 from app.directory.fetching import refetch
 from app.directory.service import DirectoryPolicy, directory_service
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 

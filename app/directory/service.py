@@ -56,7 +56,7 @@ class InvalidSiret(Unprocessable):
 @dataclass(frozen=True)
 class DirectoryPolicy:
     ttl: timedelta
-    lookup_timeout: float
+    lookup_timeout: timedelta
     refresh_interval: timedelta
     refresh_batch_size: int
     verify_engagement: bool
@@ -64,9 +64,9 @@ class DirectoryPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> DirectoryPolicy:
         return cls(
-            ttl=timedelta(seconds=settings.directory_ttl_seconds),
-            lookup_timeout=settings.directory_lookup_timeout_seconds,
-            refresh_interval=timedelta(seconds=settings.directory_refresh_interval_seconds),
+            ttl=settings.directory_ttl,
+            lookup_timeout=settings.directory_lookup_timeout,
+            refresh_interval=settings.directory_refresh_interval,
             refresh_batch_size=settings.directory_refresh_batch_size,
             verify_engagement=settings.directory_verify_engagement,
         )
@@ -163,7 +163,9 @@ class DirectoryService:
             await DirectoryRepository(session).mark_used(siret, now)
             return known
         loop = asyncio.get_running_loop()
-        budget = policy.lookup_timeout if deadline is None else deadline - loop.time()
+        budget = (
+            policy.lookup_timeout.total_seconds() if deadline is None else deadline - loop.time()
+        )
         try:
             entry = await asyncio.wait_for(
                 resolve(chorus, siret, known, service_code=service_code, ttl=policy.ttl, now=now),
@@ -211,9 +213,10 @@ class DirectoryService:
             logger.warning("could not ask for a refresh of %s: %s", siret, exc)
 
     async def enqueue_due_refreshes(
-        self, session: AsyncSession, queue: JobQueue, now: datetime, policy: DirectoryPolicy
+        self, session: AsyncSession, queue: JobQueue, now: datetime, settings: Settings
     ) -> int:
-        """Entries in use that expire within the refresh interval go to the worker."""
+        """The tick's step: entries in use that expire within the refresh interval."""
+        policy = DirectoryPolicy.from_settings(settings)
         sirets = await DirectoryRepository(session).claim_due_refreshes(
             expiring_before=now + policy.refresh_interval,
             claimed_before=now - policy.refresh_interval,

@@ -1,0 +1,1 @@
+"""The invoice aggregate every stage shares: statuses, history, the read side."""

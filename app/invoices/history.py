@@ -1,4 +1,5 @@
-"""Status changes: one place that updates the invoice, appends history and publishes events."""
+"""Status changes: the one place that updates an invoice's status, appends its history and
+publishes the webhook event, in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -78,11 +79,30 @@ async def record(
     invoice.status_comment = comment
     invoice.version += 1
     invoice.updated_at = now
+    await _publish(session, invoice, now)
+
+
+async def record_created(session: AsyncSession, invoice: Invoice, *, source: str) -> None:
+    """The first history line of a new invoice, and the event announcing its status."""
+    InvoiceRepository(session).add(
+        InvoiceEvent(
+            invoice_id=invoice.id,
+            occurred_at=invoice.created_at,
+            recorded_at=invoice.created_at,
+            source=source,
+            status=invoice.status,
+            comment=invoice.status_comment,
+        )
+    )
+    await _publish(session, invoice, invoice.created_at)
+
+
+async def _publish(session: AsyncSession, invoice: Invoice, at: datetime) -> None:
     await webhook_service.publish(
         session,
-        event_type(status, invoice.chorus_status),
+        event_type(InvoiceStatus(invoice.status), invoice.chorus_status),
         event_data(invoice),
-        occurred_at=now,
+        occurred_at=at,
         invoice_id=invoice.id,
     )
 

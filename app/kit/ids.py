@@ -1,19 +1,12 @@
-"""Time-ordered identifiers (UUIDv7): index-friendly and safe to show."""
+"""One id scheme for every row and token: time-ordered UUIDv7 (RFC 9562), index-friendly."""
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
+
+from uuid_utils import compat
 
 
 def uuid7() -> uuid.UUID:
-    """RFC 9562 UUIDv7: 48-bit Unix milliseconds, then random bits."""
-    unix_ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (unix_ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= ((rand >> 62) & 0xFFF) << 64
-    value |= 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
-    return uuid.UUID(int=value)
+    """A standard-library UUID of version 7: 48 bits of Unix milliseconds, then random bits."""
+    return compat.uuid7()

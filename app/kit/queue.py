@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.db import QUEUE_INFO_KEY, after_commit
+from app.kit.db import QUEUE_INFO_KEY, AfterCommit, after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +22,11 @@ class JobQueue:
     redis: ArqRedis
 
     async def enqueue(
-        self, job: str, job_id: str, args: dict[str, Any], defer_seconds: float | None = None
+        self, job: str, job_id: str, args: dict[str, Any], defer: timedelta | None = None
     ) -> bool:
         """Enqueue once per `job_id`: arq ignores a second enqueue of a queued or kept job."""
         queued = await self.redis.enqueue_job(
-            job, _job_id=job_id, _queue_name=QUEUE_NAME, _defer_by=defer_seconds, **args
+            job, _job_id=job_id, _queue_name=QUEUE_NAME, _defer_by=defer, **args
         )
         return queued is not None
 
@@ -45,9 +46,19 @@ async def connect_queue(url: str, *, retries: int = 5) -> JobQueue:
 
 
 def enqueue_after_commit(
-    session: AsyncSession, job: str, job_id: str, args: dict[str, Any]
+    session: AsyncSession,
+    job: str,
+    job_id: str,
+    args: dict[str, Any],
+    *,
+    then: AfterCommit | None = None,
 ) -> None:
-    """Best-effort immediate start once committed; a cron finds whatever this misses."""
+    """Start `job` as soon as the transaction commits, never if it rolls back.
+
+    Best effort: the work is always recorded durably in the same transaction (an outbox row,
+    a due date), so the worker's tick finds whatever a lost kick misses. `then` runs once
+    the job is in the queue.
+    """
     queue: JobQueue | None = session.info.get(QUEUE_INFO_KEY)
     if queue is None:
         return
@@ -55,7 +66,9 @@ def enqueue_after_commit(
     async def _kick() -> None:
         try:
             await queue.enqueue(job, job_id, args)
-        except Exception as exc:  # the durable row is committed; the cron will enqueue it
+            if then is not None:
+                await then()
+        except Exception as exc:  # the durable record is committed; the tick will enqueue it
             logger.warning("could not enqueue %s %s right away: %s", job, job_id, exc)
 
     after_commit(session, _kick)

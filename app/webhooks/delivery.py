@@ -12,13 +12,14 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.kit.queue import JobQueue
+from app.kit.retry_after import parse_retry_after
 from app.kit.time import utcnow
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.policy import SNIPPET_BYTES, USER_AGENT, DeliveryPolicy
@@ -53,7 +54,7 @@ class AttemptResult:
     error: str | None
     snippet: str | None
     duration_ms: int
-    retry_after: float | None = None
+    retry_after: timedelta | None = None
     timed_out: bool = False
 
     @property
@@ -149,7 +150,7 @@ async def send(
                 None,
                 snippet,
                 elapsed(),
-                retry_after=_retry_after(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
     except (httpx.TimeoutException, TimeoutError) as exc:
         return AttemptResult(
@@ -157,20 +158,6 @@ async def send(
         )
     except httpx.HTTPError as exc:
         return AttemptResult(None, f"{type(exc).__name__}: {exc}", None, elapsed())
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds or an HTTP date (RFC 9110); anything else is ignored."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 async def record_attempt(
@@ -266,9 +253,12 @@ def _start_failure_clock(endpoint: WebhookEndpoint, now: datetime, policy: Deliv
         endpoint.first_failure_at = now
 
 
-async def enqueue_due(session: AsyncSession, queue: JobQueue, now: datetime, limit: int) -> int:
+async def enqueue_due_deliveries(
+    session: AsyncSession, queue: JobQueue, now: datetime, settings: Settings
+) -> int:
     """Hand due scheduled attempts and requested manual ones to the queue (the tick's step)."""
     repository = WebhookRepository(session)
+    limit = settings.relay_batch_size
     deliveries = await repository.claim_due_deliveries(now, limit)
     for delivery in deliveries:
         await queue.enqueue(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kit.errors import AppError, Conflict, FieldError, NotFound, Unprocessable
+from app.kit.errors import Conflict, FieldError, NotFound, Unprocessable
 
 
 class EndpointNotFound(NotFound):
@@ -23,11 +23,6 @@ class DeliveryNotFound(NotFound):
 class EndpointDisabled(Conflict):
     slug = "webhook-endpoint-disabled"
     title = "The webhook endpoint is disabled; enable it first"
-
-
-class InvalidCursor(AppError):
-    slug = "invalid-cursor"
-    title = "The cursor is not valid"
 
 
 class InvalidWindow(Unprocessable):

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from app.runtime import Runtime
 from app.webhooks import delivery, replay
 from app.webhooks.policy import DeliveryPolicy
 from app.webhooks.secretbox import SecretBox
 from app.webhooks.url_guard import UrlGuard
-from app.worker.runtime import Runtime
 
 
 def _guard(ctx: dict[str, Any], runtime: Runtime) -> UrlGuard:

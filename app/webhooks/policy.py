@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 
 from app.config import Settings
+from app.kit.backoff import jittered
 
-JITTER = 0.2  # ±20 %, as Svix
 SNIPPET_BYTES = 20_000
 MAX_OLD_SECRETS = 10
 RECOVER_BATCH = 100
@@ -26,10 +25,10 @@ class DeliveryPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryPolicy:
         return cls(
-            schedule=tuple(timedelta(seconds=s) for s in settings.webhook_retry_schedule_seconds),
-            throttle_delay=timedelta(seconds=settings.webhook_throttle_delay_seconds),
-            disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
-            timeout=timedelta(seconds=settings.webhook_timeout_seconds),
+            schedule=tuple(settings.webhook_retry_schedule),
+            throttle_delay=settings.webhook_throttle_delay,
+            disable_after=settings.webhook_disable_after,
+            timeout=settings.webhook_timeout,
         )
 
     @property
@@ -43,7 +42,7 @@ class DeliveryPolicy:
         return self.timeout * 2 + timedelta(seconds=10)
 
     def next_delay(
-        self, attempts_made: int, *, throttled: bool, retry_after: float | None
+        self, attempts_made: int, *, throttled: bool, retry_after: timedelta | None
     ) -> timedelta:
         """Delay before the next automatic attempt, after `attempts_made` failed ones.
 
@@ -54,8 +53,8 @@ class DeliveryPolicy:
         if throttled:
             base = max(base, self.throttle_delay)
         if retry_after is not None:
-            return min(max(timedelta(seconds=retry_after), base), base * 2)
-        delay = base * random.uniform(1 - JITTER, 1 + JITTER)
+            return min(max(retry_after, base), base * 2)
+        delay = jittered(base)
         if throttled:
             delay = max(delay, self.throttle_delay)
         return delay

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -110,7 +110,7 @@ async def rotate_webhook_secret(
         session,
         endpoint_id,
         box=box,
-        overlap=timedelta(seconds=settings.webhook_secret_overlap_seconds),
+        overlap=settings.webhook_secret_overlap,
     )
     return _created(endpoint, secret)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -130,4 +131,4 @@ async def test_throttling_is_a_retryable_error_with_retry_after(
     with pytest.raises(ChorusUnavailableError) as caught:
         await client.deposit_flux(rendered.content, rendered.file_name, rendered.syntax)
     assert caught.value.http_status == 429
-    assert caught.value.retry_after == 1
+    assert caught.value.retry_after == timedelta(seconds=1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import httpx
@@ -159,7 +160,7 @@ async def test_token_endpoint_unavailable(
 
     with pytest.raises(ChorusUnavailableError) as caught:
         await tokens.get_token()
-    assert caught.value.retry_after == 30.0
+    assert caught.value.retry_after == timedelta(seconds=30)
     assert caught.value.retryable
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -104,9 +105,9 @@ async def test_token_endpoint_refusal_surfaces_from_an_api_call(
 @pytest.mark.parametrize(
     ("status", "headers", "retry_after"),
     [
-        (503, {"Retry-After": "120"}, 120.0),
-        (429, {"Retry-After": "7"}, 7.0),
-        (429, {"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"}, 0.0),
+        (503, {"Retry-After": "120"}, timedelta(seconds=120)),
+        (429, {"Retry-After": "7"}, timedelta(seconds=7)),
+        (429, {"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"}, timedelta(0)),
         (500, {}, None),
         (502, {}, None),
         (504, {"Retry-After": "junk"}, None),
@@ -117,7 +118,7 @@ async def test_5xx_and_429_are_unavailable(
     piste: FakePiste,
     status: int,
     headers: dict[str, str],
-    retry_after: float | None,
+    retry_after: timedelta | None,
 ) -> None:
     piste.on(REPORT, httpx.Response(status, headers=headers, text="busy"))
 

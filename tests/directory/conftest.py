@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,13 @@ from app.chorus import ChorusClient
 from app.config import Settings
 from app.document import InvoiceDocument
 from app.main import create_app
+from app.runtime import Runtime, build_runtime
 from app.simulator import SimulatorSettings
 from app.simulator import create_app as create_simulator
-from app.worker.runtime import Runtime, build_runtime
 from tests.support.live import serve
 
+TIMEOUT = timedelta(seconds=10)  # generous: the machine is slow
+SHORT = timedelta(seconds=0.3)  # for the tests that want a lookup to time out
 EXAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "examples" / "invoice.json").read_text()
 )
@@ -83,10 +86,10 @@ def dir_settings(database_url: str, redis_url: str, simulator_server: SimulatorS
         redis_url=redis_url,
         chorus_api_url=simulator_server.url,
         piste_token_url=f"{simulator_server.url}/api/oauth/token",
-        chorus_timeout_seconds=10.0,
+        chorus_timeout=10.0,
         # Generous: the machine is slow; tests that want a timeout pass a tiny one.
-        directory_lookup_timeout_seconds=10.0,
-        retry_base_seconds=1.0,
+        directory_lookup_timeout=10.0,
+        retry_base=1.0,
     )
 
 

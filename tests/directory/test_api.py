@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -95,7 +96,9 @@ async def test_ambiguous_siret_is_a_409_problem(
 async def impatient_gateway(
     dir_settings: Settings, clean_db: None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(dir_settings.model_copy(update={"directory_lookup_timeout_seconds": 0.3}))
+    app = create_app(
+        dir_settings.model_copy(update={"directory_lookup_timeout": timedelta(seconds=0.3)})
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:

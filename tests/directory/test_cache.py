@@ -19,9 +19,9 @@ from app.kit.db import unit_of_work
 from app.kit.queue import connect_queue
 from app.kit.time import utcnow
 from app.models.directory import CachedService, CachedStructure
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
 
-from .conftest import Simulator, document
+from .conftest import SHORT, TIMEOUT, Simulator, document
 
 PAYS = "21330063500025"
 SLOW = 6.0  # seconds the simulator waits; every timeout below is far shorter
@@ -30,7 +30,7 @@ SLOW = 6.0  # seconds the simulator waits; every timeout below is far shorter
 def policy(**changes: object) -> DirectoryPolicy:
     base = {
         "ttl": timedelta(days=1),
-        "lookup_timeout": 10.0,
+        "lookup_timeout": TIMEOUT,
         "refresh_interval": timedelta(minutes=5),
         "refresh_batch_size": 50,
         "verify_engagement": False,
@@ -67,7 +67,7 @@ async def test_second_lookup_is_served_by_the_cache(
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        assert await directory_errors(session, chorus, document(), 10.0) == []
+        assert await directory_errors(session, chorus, document(), TIMEOUT) == []
     first = await simulator.calls()
     assert first["rechercherStructure"] == 1
     assert first["consulterStructure"] == 1
@@ -75,7 +75,7 @@ async def test_second_lookup_is_served_by_the_cache(
     assert first["consulterServiceStructure"] == 1  # only the service on the invoice
 
     async with sessionmaker() as session, session.begin():
-        assert await directory_errors(session, chorus, document(), 10.0) == []
+        assert await directory_errors(session, chorus, document(), TIMEOUT) == []
     assert await simulator.calls() == first
 
     async with sessionmaker() as session:
@@ -146,7 +146,7 @@ async def test_slow_directory_without_cache_fails_fast(
     try:
         with pytest.raises(DirectoryUnavailable):
             async with unit_of_work(sessionmaker, queue) as session:
-                await directory_errors(session, chorus, document(), 0.3)
+                await directory_errors(session, chorus, document(), SHORT)
     finally:
         await queue.close()
     assert time.monotonic() - started < SLOW - 1
@@ -170,7 +170,7 @@ async def test_slow_directory_answers_from_the_stale_cache(
     await simulator.fault("rechercherStructure", delay_seconds=SLOW)
     started = time.monotonic()
     async with sessionmaker() as session, session.begin():
-        errors = await directory_errors(session, chorus, document(service=None), 0.3)
+        errors = await directory_errors(session, chorus, document(service=None), SHORT)
     assert time.monotonic() - started < SLOW - 1
     assert [e.code for e in errors] == ["CPP-DIR-04"]  # judged on the stale entry
     entry = await lookup(sessionmaker, chorus)  # the fault is used up: fresh again
@@ -207,7 +207,9 @@ async def test_background_refresh_takes_entries_in_use_near_expiry(
             .where(CachedStructure.siret == "21330105400010")
             .values(last_used_at=CachedStructure.fetched_at - timedelta(seconds=1))
         )
-    refresh = policy(refresh_interval=timedelta(minutes=5))
+    refresh = runtime.settings.model_copy(
+        update={"directory_refresh_interval": timedelta(minutes=5)}
+    )
     async with runtime.unit_of_work() as session:
         claimed = await directory_service.enqueue_due_refreshes(
             session, runtime.queue, utcnow(), refresh

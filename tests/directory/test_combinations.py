@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.chorus import ChorusClient
 from app.directory import directory_errors
 
-from .conftest import Simulator, document
+from .conftest import TIMEOUT, Simulator, document
 
 PAYS = "21330063500025"
 EJ = "EJ1300458721"
@@ -99,7 +99,7 @@ async def test_directory_combination(
 ) -> None:
     async with sessionmaker() as session:
         errors = await directory_errors(
-            session, chorus, document(recipient, service=service, engagement=engagement), 10.0
+            session, chorus, document(recipient, service=service, engagement=engagement), TIMEOUT
         )
     assert [(e.field, e.code) for e in errors] == expected
     for error in errors:
@@ -115,4 +115,4 @@ async def test_scenario_recipients_accept_the_example_invoice(
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session:
-        assert await directory_errors(session, chorus, document(recipient), 10.0) == []
+        assert await directory_errors(session, chorus, document(recipient), TIMEOUT) == []

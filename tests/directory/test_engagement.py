@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.chorus import ChorusClient
 from app.directory import DirectoryPolicy, directory_errors
-from app.invoices.jobs import submit_invoice
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
+from app.submission.jobs import submit_invoice
 
-from .conftest import Simulator, document, invoice_body
+from .conftest import TIMEOUT, Simulator, document, invoice_body
 
 VERIFY = DirectoryPolicy(
     ttl=timedelta(days=1),
-    lookup_timeout=10.0,
+    lookup_timeout=TIMEOUT,
     refresh_interval=timedelta(minutes=5),
     refresh_batch_size=50,
     verify_engagement=True,
@@ -43,7 +43,7 @@ async def test_engagement_is_looked_up_when_asked(
 ) -> None:
     async with sessionmaker() as session, session.begin():
         errors = await directory_errors(
-            session, chorus, document(engagement=engagement), 10.0, policy=VERIFY
+            session, chorus, document(engagement=engagement), TIMEOUT, policy=VERIFY
         )
     assert [e.code for e in errors] == codes
     assert (await simulator.calls())["rechercherEngagementJuridique"] == 1
@@ -56,7 +56,9 @@ async def test_engagement_is_not_looked_up_by_default(
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        errors = await directory_errors(session, chorus, document(engagement="EJ0000000000"), 10.0)
+        errors = await directory_errors(
+            session, chorus, document(engagement="EJ0000000000"), TIMEOUT
+        )
     assert errors == []
     assert "rechercherEngagementJuridique" not in await simulator.calls()
 

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.invoices.jobs import submit_invoice
 from app.kit.time import utcnow
 from app.models.directory import CachedStructure
 from app.models.invoice import Invoice, InvoiceEvent
 from app.models.webhook import WebhookMessage
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
+from app.submission.jobs import submit_invoice
 
 from .conftest import Simulator, invoice_body
 

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
-from app.invoices.submission import Claim, Mode, _file_to_deposit
 from app.models import Invoice, InvoiceFile
+from app.submission.attempts import DepositClaim, Mode
+from app.submission.deposit import file_to_deposit
 from tests.invoices.test_api import invoice, post
 
 SUPPLIER = "81234567600017"
@@ -144,7 +145,7 @@ async def test_bad_base64_and_missing_part_are_named(client: httpx.AsyncClient) 
 
 def test_the_original_file_is_deposited_byte_for_byte() -> None:
     original = rendered(Syntax.UBL_INVOICE) + b"\n<!-- the ERP's own bytes -->\n"
-    claim = Claim(
+    claim = DepositClaim(
         invoice_id=uuid.uuid4(),
         lease_token=uuid.uuid4(),
         mode=Mode.DEPOSIT,
@@ -158,7 +159,7 @@ def test_the_original_file_is_deposited_byte_for_byte() -> None:
         original_content=original,
         original_file_name="mine.xml",
     )
-    assert _file_to_deposit(claim) == (original, "mine.xml")
+    assert file_to_deposit(claim) == (original, "mine.xml")
 
 
 async def test_the_erps_own_pdf_is_the_visible_part_of_its_factur_x(

@@ -17,9 +17,9 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
+from app.runtime import Runtime, build_runtime
 from app.simulator import FixedClock, SimulatorSettings
 from app.simulator import create_app as create_simulator
-from app.worker.runtime import Runtime, build_runtime
 from tests.lifecycle.helpers import STEP, Flow
 from tests.support.live import serve
 
@@ -53,7 +53,7 @@ def lifecycle_settings(database_url: str, redis_url: str, simulator: SimulatorSe
         chorus_api_url=simulator.url,
         piste_token_url=f"{simulator.url}/api/oauth/token",
         directory_preflight_enabled=False,
-        chorus_timeout_seconds=10.0,
+        chorus_timeout=10.0,
     )
 
 

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.invoices import jobs, sync
 from app.models import Invoice, StatusSyncCursor
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
+from app.submission.jobs import submit_invoice
+from app.tracking import jobs, sync
 
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "invoice.json").read_text())
 SUPPLIER = "81234567600017"
@@ -58,7 +59,7 @@ class Flow:
         return str(response.json()["id"])
 
     async def submit(self, invoice_id: str) -> str:
-        return await jobs.submit_invoice(self.ctx, invoice_id)
+        return await submit_invoice(self.ctx, invoice_id)
 
     async def poll(self, invoice_id: str) -> str:
         return await jobs.poll_invoice(self.ctx, invoice_id)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.main import create_app
-from app.worker.runtime import Runtime, build_runtime
+from app.runtime import Runtime, build_runtime
 from tests.support.receiver import Receiver
 from tests.webhooks.helpers import FAST
 

@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.kit.db import unit_of_work
 from app.kit.time import utcnow
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.runtime import Runtime
 from app.webhooks.deps import get_url_guard
 from app.webhooks.jobs import deliver_webhook
 from app.webhooks.service import webhook_service
 from app.webhooks.url_guard import UrlGuard
-from app.worker.runtime import Runtime
 
 FAST = {
     "webhook_allowed_networks": "127.0.0.0/8",
-    "webhook_retry_schedule_seconds": "1,2,3",
-    "webhook_timeout_seconds": 2.0,
+    "webhook_retry_schedule": "1,2,3",
+    "webhook_timeout": 2.0,
 }
 
 

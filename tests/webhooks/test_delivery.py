@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from app.kit.time import utcnow
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
 from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import (
     attempt,

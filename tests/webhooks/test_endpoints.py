@@ -16,9 +16,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.config import Settings
 from app.kit.time import utcnow
+from app.runtime import Runtime
 from app.webhooks.secretbox import SecretBox, SecretDecryptionError
 from app.webhooks.url_guard import UrlGuard
-from app.worker.runtime import Runtime
 from tests.support.receiver import Receiver
 from tests.webhooks.helpers import (
     attempt,

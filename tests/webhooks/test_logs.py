@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kit.time import utcnow
-from app.worker.runtime import Runtime
+from app.runtime import Runtime
 from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import attempt, delivery_of, make_due, publish, register
 

@@ -16,12 +16,12 @@ from app.kit.queue import QUEUE_NAME, redis_settings
 from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery
 from app.outbox import service as outbox
+from app.runtime import Runtime
 from app.webhooks import replay
-from app.webhooks.delivery import enqueue_due
+from app.webhooks.delivery import enqueue_due_deliveries
 from app.webhooks.jobs import deliver_webhook, recover_webhooks
 from app.webhooks.replay import RECOVER_JOB
 from app.webhooks.service import DELIVER_JOB
-from app.worker.runtime import Runtime
 from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import (
     attempt,
@@ -265,7 +265,7 @@ async def test_tick_enqueues_requested_manual_attempts(
     await attempt(runtime, delivery.id)
     await replay_resend(sessionmaker, message_id, endpoint["id"])  # no queue: no kick
     async with runtime.unit_of_work() as session:
-        assert await enqueue_due(session, runtime.queue, utcnow(), 10) == 1
+        assert await enqueue_due_deliveries(session, runtime.queue, utcnow(), runtime.settings) == 1
     await run_worker(runtime)
     assert [a.trigger for a in await attempts_of(sessionmaker, delivery.id)] == [
         "scheduled",

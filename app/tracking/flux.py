@@ -3,7 +3,7 @@
 Fluxes waiting for processing are few and each answer is news, so each is asked
 `consulterCRDetaille`. Once integrated, the invoice is found in its flux (search by
 `numeroFluxDepot`, all pages), its first status recorded, and it joins its supplier's status
-sync (app/invoices/sync.py), which follows it from then on at no per-invoice cost.
+sync (`app.tracking.sync`), which follows it from then on at no per-invoice cost.
 
 Like submission, a poll reads what it needs (`load`), calls Chorus Pro outside any
 transaction (`fetch`) and stores the changes (`apply`), each change as a history line.
@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient, ChorusError
 from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur
-from app.invoices import history, sync_apply
+from app.config import Settings
+from app.invoices import history
 from app.invoices.lifecycle import (
     FINAL_STATUSES,
     FluxOutcome,
@@ -30,8 +31,13 @@ from app.invoices.lifecycle import (
     needs_comment,
 )
 from app.invoices.repository import InvoiceRepository
-from app.invoices.sync_apply import Observation
+from app.kit.queue import JobQueue
 from app.kit.time import utcnow
+from app.models.invoice import Invoice
+from app.tracking import observations
+from app.tracking.observations import Observation
+from app.tracking.policy import TrackingPolicy
+from app.tracking.repository import TrackingRepository
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +45,6 @@ logger = logging.getLogger(__name__)
 # polls (Chorus sometimes omits the error; OCA handles it the same way).
 MISSING_AFTER_INTEGRATION_POLLS = 3
 POLL_JOB = "poll_invoice"
-
-
-@dataclass(frozen=True)
-class TrackingPolicy:
-    poll_interval: timedelta
-    retry_base: timedelta
-    retry_max: timedelta
 
 
 @dataclass(frozen=True)
@@ -140,8 +139,7 @@ async def apply(
     now = utcnow()
     if result.error is not None:
         invoice.poll_failures += 1
-        delay = min(policy.retry_base * 2 ** min(invoice.poll_failures, 10), policy.retry_max)
-        invoice.next_poll_at = now + max(delay, policy.retry_base)
+        invoice.next_poll_at = now + policy.backoff.after(invoice.poll_failures)
         invoice.last_error = result.error
         logger.warning("invoice %s: poll failed: %s", invoice.id, result.error)
         return
@@ -198,16 +196,28 @@ async def apply(
             comment=f"Integrated by Chorus Pro as invoice {found.identifiant_facture_cpp}",
             occurred_at=result.flux_changed_at,
         )
-    await sync_apply.apply(session, invoice, seen)
+    await observations.apply(session, invoice, seen)
     if invoice.followed:
-        await sync_apply.follow(session, invoice, since=found.date_heure_etat_courant or now)
+        await observations.follow(session, invoice, since=found.date_heure_etat_courant or now)
 
 
-async def schedule_due(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta
-) -> list[str]:
-    """Claim fluxes due for a poll; push their next poll out so no other tick takes them."""
-    invoices = await InvoiceRepository(session).claim_due_polls(now, limit)
+def expect_flux_report(invoice: Invoice, at: datetime) -> None:
+    """A flux was just deposited (or found): ask for its report from `at` on."""
+    invoice.next_poll_at = at
+
+
+def poll_job_id(invoice_id: str, now: datetime) -> str:
+    return f"poll:{invoice_id}:{int(now.timestamp())}"
+
+
+async def enqueue_due_polls(
+    session: AsyncSession, queue: JobQueue, now: datetime, settings: Settings
+) -> int:
+    """The tick's step: fluxes due for a poll, each leased so that no other tick takes it."""
+    lease = TrackingPolicy.from_settings(settings).lease
+    invoices = await TrackingRepository(session).claim_due_polls(now, settings.poll_batch_size)
     for invoice in invoices:
         invoice.next_poll_at = now + lease
-    return [str(invoice.id) for invoice in invoices]
+        invoice_id = str(invoice.id)
+        await queue.enqueue(POLL_JOB, poll_job_id(invoice_id, now), {"invoice_id": invoice_id})
+    return len(invoices)

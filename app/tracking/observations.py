@@ -20,9 +20,9 @@ from app.invoices.lifecycle import (
     InvoiceStatus,
     gateway_status,
 )
-from app.invoices.sync_repository import SyncRepository
 from app.kit.time import utcnow
 from app.models.invoice import Invoice
+from app.tracking.repository import TrackingRepository
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ async def follow(session: AsyncSession, invoice: Invoice, since: datetime | None
     """Put the invoice under its supplier's sync, which will look back to `since` at least."""
     invoice.followed = True
     invoice.next_poll_at = None
-    repository = SyncRepository(session)
+    repository = TrackingRepository(session)
     cursor = await repository.ensure_cursor(invoice.supplier_siret, since, utcnow())
     if since is not None and (cursor.watermark is None or since < cursor.watermark):
         cursor.watermark = since

@@ -23,10 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.chorus import ChorusClient, ChorusError, ChorusUnavailableError
 from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur
 from app.config import Settings
-from app.invoices import sync_apply
 from app.invoices.lifecycle import needs_comment
-from app.invoices.sync_apply import Observation
-from app.invoices.sync_repository import SyncRepository
+from app.kit.ids import uuid7
+from app.kit.queue import JobQueue
+from app.tracking import observations
+from app.tracking.observations import Observation
+from app.tracking.policy import SyncPolicy
+from app.tracking.repository import TrackingRepository
 
 logger = logging.getLogger(__name__)
 
@@ -37,30 +40,7 @@ MAX_AGE_BATCH = 500
 
 
 @dataclass(frozen=True)
-class SyncPolicy:
-    interval: timedelta
-    overlap: timedelta
-    page_size: int
-    lease: timedelta
-    follow_max_age: timedelta
-    retry_base: timedelta
-    retry_max: timedelta
-
-    @classmethod
-    def from_settings(cls, s: Settings) -> SyncPolicy:
-        return cls(
-            interval=timedelta(seconds=s.status_sync_interval_seconds),
-            overlap=timedelta(seconds=s.status_sync_overlap_seconds),
-            page_size=s.status_sync_page_size,
-            lease=timedelta(seconds=max(s.status_sync_interval_seconds, 120.0)),
-            follow_max_age=timedelta(days=s.follow_max_days),
-            retry_base=timedelta(seconds=s.retry_base_seconds),
-            retry_max=timedelta(seconds=s.retry_max_seconds),
-        )
-
-
-@dataclass(frozen=True)
-class Claim:
+class SyncClaim:
     supplier_siret: str
     lease_token: uuid.UUID
     watermark: datetime
@@ -91,9 +71,9 @@ class Report:
 
 async def claim(
     session: AsyncSession, supplier_siret: str, now: datetime, policy: SyncPolicy
-) -> Claim | None:
+) -> SyncClaim | None:
     """Take the supplier's cursor for one cycle; None when idle or another cycle holds it."""
-    repository = SyncRepository(session)
+    repository = TrackingRepository(session)
     cursor = await repository.ensure_cursor(supplier_siret, None, now)
     if cursor.lease_expires_at is not None and cursor.lease_expires_at > now:
         return None
@@ -102,10 +82,10 @@ async def claim(
         return None
     if cursor.watermark is None:
         cursor.watermark = await repository.oldest_followed_status_at(supplier_siret) or now
-    cursor.lease_token = uuid.uuid4()
+    cursor.lease_token = uuid7()
     cursor.lease_expires_at = now + policy.lease
     checked = cursor.structure_checked_at
-    return Claim(
+    return SyncClaim(
         supplier_siret=supplier_siret,
         lease_token=cursor.lease_token,
         watermark=cursor.watermark,
@@ -117,7 +97,7 @@ async def claim(
     )
 
 
-async def search(chorus: ChorusClient, claim: Claim, policy: SyncPolicy) -> Fetched:
+async def search(chorus: ChorusClient, claim: SyncClaim, policy: SyncPolicy) -> Fetched:
     """Every invoice of the supplier whose status changed in the claim's window."""
     fetched = Fetched(structure_id=claim.structure_id)
     if claim.check_structure:
@@ -168,13 +148,13 @@ async def _resolve_structure(chorus: ChorusClient, siret: str, fetched: Fetched)
 async def histories_needed(session: AsyncSession, fetched: Fetched) -> list[int]:
     """Chorus ids of our invoices whose status changed to one whose reason matters."""
     ids = [item.identifiant_facture_cpp for item in fetched.items]
-    ours = {i.chorus_invoice_id: i for i in await SyncRepository(session).by_chorus_ids(ids)}
+    ours = {i.chorus_invoice_id: i for i in await TrackingRepository(session).by_chorus_ids(ids)}
     wanted = []
     for item in fetched.items:
         invoice = ours.get(item.identifiant_facture_cpp)
         if invoice is None or not item.statut or not needs_comment(item.statut):
             continue
-        if sync_apply.is_new(invoice, Observation.of(item)):
+        if observations.is_new(invoice, Observation.of(item)):
             wanted.append(item.identifiant_facture_cpp)
     return wanted
 
@@ -188,10 +168,10 @@ async def fetch_histories(chorus: ChorusClient, fetched: Fetched, wanted: list[i
 
 
 async def record(
-    session: AsyncSession, claim: Claim, fetched: Fetched, now: datetime, policy: SyncPolicy
+    session: AsyncSession, claim: SyncClaim, fetched: Fetched, now: datetime, policy: SyncPolicy
 ) -> Report:
     """Apply the changes, then move the watermark over them, in one transaction."""
-    repository = SyncRepository(session)
+    repository = TrackingRepository(session)
     changed = stopped = 0
     if fetched.error is None:
         # Invoices before the cursor: the flux phase locks in that order too.
@@ -204,14 +184,14 @@ async def record(
             if invoice is None or item.identifiant_facture_cpp in fetched.history_errors:
                 continue  # not ours, or its reason could not be read: the next cycle retries
             seen = Observation.of(item, fetched.histories.get(item.identifiant_facture_cpp))
-            if await sync_apply.apply(session, invoice, seen):
+            if await observations.apply(session, invoice, seen):
                 changed += 1
         await session.flush()
         stale = await repository.followed_deposited_before(
             claim.supplier_siret, now - policy.follow_max_age, MAX_AGE_BATCH
         )
         for invoice in stale:
-            await sync_apply.stop_following(
+            await observations.stop_following(
                 session,
                 invoice,
                 f"Not followed any more after {policy.follow_max_age.days} days on Chorus Pro: "
@@ -220,7 +200,7 @@ async def record(
         stopped = len(stale)
         await session.flush()
 
-    cursor = await repository.cursor_for_update(claim.supplier_siret)
+    cursor = await repository.get_for_update(claim.supplier_siret)
     error = fetched.error or next(iter(fetched.history_errors.values()), None)
     report = Report(len(fetched.items), changed, len(fetched.histories), stopped, error)
     if cursor is None or cursor.lease_token != claim.lease_token:
@@ -234,8 +214,7 @@ async def record(
     cursor.last_error = error
     if fetched.error is not None:
         cursor.failures += 1
-        backoff = min(policy.retry_base * 2 ** min(cursor.failures, 10), policy.retry_max)
-        cursor.next_sync_at = now + max(backoff, policy.interval)
+        cursor.next_sync_at = now + max(policy.backoff.after(cursor.failures), policy.interval)
         logger.warning("supplier %s: sync failed: %s", claim.supplier_siret, fetched.error)
         return report
     cursor.failures = 0
@@ -248,11 +227,18 @@ async def record(
     return report
 
 
-async def schedule_due(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta
-) -> list[str]:
-    """Suppliers due for a cycle; their next run is pushed out so no other tick takes them."""
-    cursors = await SyncRepository(session).claim_due_cursors(now, limit)
+def sync_job_id(supplier_siret: str, now: datetime) -> str:
+    return f"sync:{supplier_siret}:{int(now.timestamp())}"
+
+
+async def enqueue_due_syncs(
+    session: AsyncSession, queue: JobQueue, now: datetime, settings: Settings
+) -> int:
+    """The tick's step: suppliers due for a cycle, each leased so no other tick takes it."""
+    lease = SyncPolicy.from_settings(settings).lease
+    cursors = await TrackingRepository(session).claim_due_cursors(now, settings.poll_batch_size)
     for cursor in cursors:
         cursor.next_sync_at = now + lease
-    return [cursor.supplier_siret for cursor in cursors]
+        siret = cursor.supplier_siret
+        await queue.enqueue(SYNC_JOB, sync_job_id(siret, now), {"supplier_siret": siret})
+    return len(cursors)

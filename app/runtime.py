@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.chorus import ChorusClient
 from app.config import Settings
-from app.invoices.submission import SubmissionPolicy
-from app.invoices.tracking import TrackingPolicy
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.queue import JobQueue, connect_queue
+
+CONNECT_TIMEOUT_CHORUS = 10.0
+CONNECT_TIMEOUT_WEBHOOK = 5.0
 
 
 @dataclass
@@ -30,28 +30,6 @@ class Runtime:
     def unit_of_work(self) -> AbstractAsyncContextManager[AsyncSession]:
         return unit_of_work(self.sessionmaker, self.queue)
 
-    @property
-    def submission_policy(self) -> SubmissionPolicy:
-        s = self.settings
-        return SubmissionPolicy(
-            lease=timedelta(seconds=s.submit_lease_seconds),
-            lookup_grace=timedelta(seconds=s.deposit_lookup_grace_seconds),
-            lookup_interval=timedelta(seconds=s.deposit_lookup_interval_seconds),
-            retry_base=timedelta(seconds=s.retry_base_seconds),
-            retry_max=timedelta(seconds=s.retry_max_seconds),
-            max_attempts=s.max_submit_attempts,
-            first_poll_after=timedelta(seconds=min(s.flux_poll_interval_seconds, 10.0)),
-        )
-
-    @property
-    def tracking_policy(self) -> TrackingPolicy:
-        s = self.settings
-        return TrackingPolicy(
-            poll_interval=timedelta(seconds=s.flux_poll_interval_seconds),
-            retry_base=timedelta(seconds=s.retry_base_seconds),
-            retry_max=timedelta(seconds=s.retry_max_seconds),
-        )
-
     async def close(self) -> None:
         await self.chorus_http.aclose()
         await self.webhook_http.aclose()
@@ -59,16 +37,24 @@ class Runtime:
         await self.engine.dispose()
 
 
+def chorus_http_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.chorus_timeout.total_seconds(), connect=CONNECT_TIMEOUT_CHORUS
+        ),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+
+
 async def build_runtime(settings: Settings, queue: JobQueue | None = None) -> Runtime:
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be set (or use `chorus-gateway run`)")
     engine = create_engine(settings.database_url, pool_size=settings.worker_max_jobs)
-    chorus_http = httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.chorus_timeout_seconds, connect=10.0),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-    )
+    chorus_http = chorus_http_client(settings)
     webhook_http = httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=5.0),
+        timeout=httpx.Timeout(
+            settings.webhook_timeout.total_seconds(), connect=CONNECT_TIMEOUT_WEBHOOK
+        ),
         follow_redirects=False,
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
     )

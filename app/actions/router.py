@@ -1,26 +1,21 @@
-"""Routes for the actions on an invoice: complete, recycle, replace (see actions.py)."""
+"""Routes for the actions on an invoice: complete, recycle, replace (see service.py)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
+from app.actions.schemas import CompleteRequest, RecycleRequest
+from app.actions.service import action_service
 from app.deps import ChorusDep, SessionDep, SettingsDep, UnitsDep
-from app.invoices.actions import action_service
-from app.invoices.intake import REQUEST_BODY, IdempotencyKey, Submission, read_submission
-from app.invoices.router import accepted_answer
-from app.invoices.schemas import CompleteRequest, InvoiceRead, RecycleRequest
+from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, accepted_answer
+from app.invoices.schemas import InvoiceRead
 from app.invoices.service import invoice_service
 from app.kit.db import Units
 from app.kit.errors import Problem
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
-
-
-SubmissionDep = Annotated[Submission, Depends(read_submission)]
 
 CHORUS_PROBLEMS: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "No such invoice"},
@@ -46,7 +41,7 @@ async def complete_invoice(
     settings: SettingsDep,
 ) -> InvoiceRead:
     """Answer a suspended invoice (SUSPENDUE) with attachments and/or a comment."""
-    deadline = timedelta(seconds=settings.chorus_timeout_seconds * 2)
+    deadline = settings.chorus_timeout * 2
     await action_service.complete(units, chorus, invoice_id, body, deadline=deadline)
     return await _read(units, invoice_id)
 
@@ -60,7 +55,7 @@ async def recycle_invoice(
     settings: SettingsDep,
 ) -> InvoiceRead:
     """Re-address an invoice Chorus Pro asks to recycle (A_RECYCLER); same number."""
-    deadline = timedelta(seconds=settings.chorus_timeout_seconds)
+    deadline = settings.chorus_timeout
     await action_service.recycle(units, chorus, invoice_id, body, deadline=deadline)
     return await _read(units, invoice_id)
 
@@ -74,7 +69,7 @@ async def recycle_invoice(
 )
 async def replace_invoice(
     invoice_id: uuid.UUID,
-    submission: SubmissionDep,
+    posted: PostedInvoiceDep,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
@@ -88,8 +83,8 @@ async def replace_invoice(
     new, created = await action_service.replace(
         session,
         invoice_id,
-        submission,
+        posted,
         idempotency_key,
-        submit_grace=timedelta(seconds=settings.submit_sweep_after_seconds),
+        submit_grace=settings.submit_sweep_after,
     )
     return await accepted_answer(session, response, new.id, created)

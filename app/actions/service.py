@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.actions.schemas import AttachmentUpload, CompleteRequest, RecycleRequest
 from app.chorus import (
     ChorusClient,
     ChorusError,
@@ -36,15 +37,15 @@ from app.chorus import (
     PieceJointeComplementaire,
 )
 from app.document import InvoiceDocument
-from app.invoices import history, sync_apply
-from app.invoices.intake import Submission
+from app.intake.posted import PostedInvoice
+from app.intake.service import intake_service
+from app.invoices import history
 from app.invoices.lifecycle import FINAL_STATUSES, InvoiceStatus
-from app.invoices.repository import InvoiceRepository
-from app.invoices.schemas import AttachmentUpload, CompleteRequest, RecycleRequest
-from app.invoices.service import InvoiceNotFound, invoice_service
+from app.invoices.service import invoice_service
 from app.kit.db import Units
 from app.kit.errors import AppError, Conflict, FieldError, Unprocessable
 from app.models.invoice import Invoice
+from app.tracking import observations
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # ajouterFichierDansSysteme (API.md 5.4)
 # Extensions Chorus Pro accepts for attachments (API.md 5.4, from OCA).
@@ -248,7 +249,7 @@ class ActionService:
         self,
         session: AsyncSession,
         invoice_id: uuid.UUID,
-        submission: Submission,
+        posted: PostedInvoice,
         idempotency_key: str,
         *,
         submit_grace: timedelta,
@@ -257,10 +258,10 @@ class ActionService:
         old = await self._locked(session, invoice_id)
         if old.status != InvoiceStatus.REJECTED:
             raise InvoiceNotRejected(f"invoice {old.number} is {old.status}")
-        if isinstance(submission, InvoiceDocument) and submission.number == old.number:
+        if isinstance(posted, InvoiceDocument) and posted.number == old.number:
             raise ReplacementNumberReused(f"{old.number} is the rejected invoice's number")
-        new, created = await invoice_service.accept(
-            session, submission, idempotency_key, submit_grace=submit_grace
+        new, created = await intake_service.accept(
+            session, posted, idempotency_key, submit_grace=submit_grace
         )
         if not created:
             if new.replaces_invoice_id == old.id:
@@ -294,9 +295,7 @@ class ActionService:
         self, units: Units, invoice_id: uuid.UUID, wanted: str, refusal: type[Conflict]
     ) -> int:
         async with units() as session:
-            invoice = await InvoiceRepository(session).get(invoice_id)
-            if invoice is None:
-                raise InvoiceNotFound(f"no invoice {invoice_id}")
+            invoice = await invoice_service.get(session, invoice_id)
             if invoice.chorus_status != wanted or invoice.chorus_invoice_id is None:
                 raise refusal(
                     f"invoice {invoice.number} is {invoice.chorus_status or invoice.status}"
@@ -304,10 +303,7 @@ class ActionService:
             return invoice.chorus_invoice_id
 
     async def _locked(self, session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-        invoice = await InvoiceRepository(session).get_for_update(invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(f"no invoice {invoice_id}")
-        return invoice
+        return await invoice_service.get_for_update(session, invoice_id)
 
     async def _record(
         self,
@@ -341,7 +337,7 @@ class ActionService:
             details=details,
         )
         if follow and not invoice.followed and invoice.status not in FINAL_STATUSES:
-            await sync_apply.follow(session, invoice, since=None)
+            await observations.follow(session, invoice, since=None)
 
 
 def _routing(invoice: Invoice) -> dict[str, str | None]:

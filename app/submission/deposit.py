@@ -2,7 +2,7 @@
 
 A deposit runs in three steps so that no transaction stays open during the HTTP call:
 `claim` (take a lease, write an `in_flight` attempt and commit), `deposit` or `look_up`
-(HTTP only), then `record_*`. An attempt left `in_flight` or ending `unknown` may have
+(HTTP only), then `record`. An attempt left `in_flight` or ending `unknown` may have
 reached Chorus Pro: the next run first looks for it with `rechercherFactureParFournisseur`
 and deposits again only when it is still not found after a grace period.
 """
@@ -10,12 +10,7 @@ and deposits again only when it is still not found after a grace period.
 from __future__ import annotations
 
 import logging
-import random
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,99 +27,61 @@ from app.formats import Syntax, render_document
 from app.invoices import history
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceRepository
+from app.kit.ids import uuid7
 from app.kit.time import utcnow
 from app.models.invoice import Invoice, SubmissionAttempt
+from app.submission.attempts import (
+    MAY_HAVE_ARRIVED,
+    AttemptOutcome,
+    DepositClaim,
+    DepositResult,
+    Mode,
+)
+from app.submission.policy import SubmissionPolicy
+from app.submission.repository import SUBMITTABLE, SubmissionRepository
+from app.tracking.flux import expect_flux_report
 
 logger = logging.getLogger(__name__)
 
 DEPOSIT_OPERATION = "deposerFluxFacture"
-
-
-@dataclass(frozen=True)
-class SubmissionPolicy:
-    lease: timedelta
-    lookup_grace: timedelta
-    lookup_interval: timedelta
-    retry_base: timedelta
-    retry_max: timedelta
-    max_attempts: int
-    first_poll_after: timedelta
-
-
-class Mode(StrEnum):
-    DEPOSIT = "deposit"
-    LOOK_UP = "look_up"
-
-
-@dataclass(frozen=True)
-class Claim:
-    invoice_id: uuid.UUID
-    lease_token: uuid.UUID
-    mode: Mode
-    attempt_id: uuid.UUID
-    attempt_number: int
-    attempt_started_at: datetime
-    number: str
-    supplier_siret: str
-    syntax: str
-    document: dict[str, Any]
-    original_content: bytes | None = None
-    original_file_name: str | None = None
-
-
-class Outcome(StrEnum):
-    DEPOSITED = "deposited"  # Chorus answered with a flux number
-    FOUND = "found"  # a lost deposit was found on Chorus
-    NOT_FOUND = "not_found"  # a lost deposit is not (yet) on Chorus
-    RETRY = "retry"  # certainly not deposited: try again later
-    UNKNOWN = "unknown"  # may have been deposited: look it up before any new deposit
-    REFUSED = "refused"  # Chorus refused the deposit itself
-
-
-@dataclass(frozen=True)
-class Result:
-    outcome: Outcome
-    flux_number: str | None = None
-    chorus_invoice_id: int | None = None
-    http_status: int | None = None
-    error: str | None = None
-    retry_after: float | None = None
+WORKER_STOPPED = "the worker stopped before Chorus Pro answered"
+DEFAULT_FILE_NAME = "invoice"
 
 
 async def claim(
     session: AsyncSession, invoice_id: uuid.UUID, policy: SubmissionPolicy
-) -> Claim | None:
+) -> DepositClaim | None:
     """Take the invoice for one run; None when it is done or another run holds it."""
-    repository = InvoiceRepository(session)
-    invoice = await repository.get_for_update(invoice_id)
-    if invoice is None or invoice.status not in (InvoiceStatus.ACCEPTED, InvoiceStatus.SUBMITTING):
+    invoice = await InvoiceRepository(session).get_for_update(invoice_id)
+    if invoice is None or invoice.status not in SUBMITTABLE:
         return None
     now = utcnow()
     if invoice.lease_expires_at is not None and invoice.lease_expires_at > now:
         return None
+    repository = SubmissionRepository(session)
     latest = await repository.latest_attempt(invoice_id)
-    if latest is not None and latest.outcome in ("in_flight", "unknown"):
-        if latest.outcome == "in_flight":
-            latest.outcome = Outcome.UNKNOWN.value
+    if latest is not None and latest.outcome in MAY_HAVE_ARRIVED:
+        if latest.outcome == AttemptOutcome.IN_FLIGHT:
+            latest.outcome = AttemptOutcome.UNKNOWN.value
             latest.finished_at = now
-            latest.error = latest.error or "the worker stopped before Chorus Pro answered"
+            latest.error = latest.error or WORKER_STOPPED
         attempt, mode = latest, Mode.LOOK_UP
     else:
         if invoice.submit_attempts >= policy.max_attempts:
-            await _give_up(session, invoice, "too many failed deposit attempts")
+            await give_up(session, invoice, "too many failed deposit attempts")
             return None
         invoice.submit_attempts += 1
         attempt = SubmissionAttempt(
-            id=uuid.uuid4(),
+            id=uuid7(),
             invoice_id=invoice.id,
             number=invoice.submit_attempts,
             operation=DEPOSIT_OPERATION,
-            outcome="in_flight",
+            outcome=AttemptOutcome.IN_FLIGHT.value,
             started_at=now,
         )
         repository.add(attempt)
         mode = Mode.DEPOSIT
-    invoice.lease_token = uuid.uuid4()
+    invoice.lease_token = uuid7()
     invoice.lease_expires_at = now + policy.lease
     invoice.next_submit_at = now + policy.lease
     if invoice.status != InvoiceStatus.SUBMITTING:
@@ -132,8 +89,8 @@ async def claim(
             session, invoice, InvoiceStatus.SUBMITTING, source="gateway", comment="Submitting"
         )
     await session.flush()
-    original = await repository.get_file(invoice.id) if mode is Mode.DEPOSIT else None
-    return Claim(
+    original = await repository.original_file(invoice.id) if mode is Mode.DEPOSIT else None
+    return DepositClaim(
         invoice_id=invoice.id,
         lease_token=invoice.lease_token,
         mode=mode,
@@ -157,33 +114,38 @@ def _may_have_arrived(exc: ChorusUnavailableError) -> bool:
     return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
 
 
-def _file_to_deposit(claim: Claim) -> tuple[bytes, str]:
+def file_to_deposit(claim: DepositClaim) -> tuple[bytes, str]:
     """The ERP's own file, unchanged, when it sent one; else the file we generate."""
     if claim.original_content is not None:
-        return claim.original_content, claim.original_file_name or "invoice"
+        return claim.original_content, claim.original_file_name or DEFAULT_FILE_NAME
     rendered = render_document(InvoiceDocument.model_validate(claim.document), Syntax(claim.syntax))
     return rendered.content, rendered.file_name
 
 
-async def deposit(chorus: ChorusClient, claim: Claim) -> Result:
-    content, file_name = _file_to_deposit(claim)
+async def deposit(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
+    content, file_name = file_to_deposit(claim)
     try:
         response = await chorus.deposit_flux(content, file_name, claim.syntax)
     except ChorusUnavailableError as exc:
-        outcome = Outcome.UNKNOWN if _may_have_arrived(exc) else Outcome.RETRY
-        return Result(
-            outcome, http_status=exc.http_status, error=str(exc), retry_after=exc.retry_after
+        arrived = _may_have_arrived(exc)
+        return DepositResult(
+            AttemptOutcome.UNKNOWN if arrived else AttemptOutcome.RETRY,
+            http_status=exc.http_status,
+            error=str(exc),
+            retry_after=exc.retry_after,
         )
     except ChorusFunctionalError as exc:
-        return Result(Outcome.REFUSED, http_status=exc.http_status, error=str(exc))
+        return DepositResult(AttemptOutcome.REFUSED, http_status=exc.http_status, error=str(exc))
     except ChorusAuthError as exc:
-        return Result(Outcome.RETRY, http_status=exc.http_status, error=str(exc))
+        return DepositResult(AttemptOutcome.RETRY, http_status=exc.http_status, error=str(exc))
     except ChorusError as exc:
-        return Result(Outcome.UNKNOWN, http_status=exc.http_status, error=str(exc))
-    return Result(Outcome.DEPOSITED, flux_number=response.numero_flux_depot, http_status=200)
+        return DepositResult(AttemptOutcome.UNKNOWN, http_status=exc.http_status, error=str(exc))
+    return DepositResult(
+        AttemptOutcome.DEPOSITED, flux_number=response.numero_flux_depot, http_status=200
+    )
 
 
-async def look_up(chorus: ChorusClient, claim: Claim) -> Result:
+async def look_up(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
     """Find the invoice a lost deposit created: same supplier, same number."""
     try:
         async for found in chorus.search_supplier_invoices(invoice_number=claim.number):
@@ -191,31 +153,22 @@ async def look_up(chorus: ChorusClient, claim: Claim) -> Result:
                 continue
             if found.code_fournisseur not in (None, claim.supplier_siret):
                 continue
-            return Result(
-                Outcome.FOUND,
+            return DepositResult(
+                AttemptOutcome.FOUND,
                 flux_number=found.numero_flux_depot,
                 chorus_invoice_id=found.identifiant_facture_cpp,
             )
     except ChorusError as exc:
-        return Result(Outcome.RETRY, http_status=exc.http_status, error=str(exc))
-    return Result(Outcome.NOT_FOUND)
-
-
-def backoff(attempt_number: int, policy: SubmissionPolicy, retry_after: float | None) -> timedelta:
-    delay: timedelta = min(policy.retry_base * (2 ** (attempt_number - 1)), policy.retry_max)
-    delay = delay * random.uniform(0.8, 1.2)
-    if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return delay
+        return DepositResult(AttemptOutcome.RETRY, http_status=exc.http_status, error=str(exc))
+    return DepositResult(AttemptOutcome.NOT_FOUND)
 
 
 async def record(
-    session: AsyncSession, claim: Claim, result: Result, policy: SubmissionPolicy
+    session: AsyncSession, claim: DepositClaim, result: DepositResult, policy: SubmissionPolicy
 ) -> bool:
     """Store what the deposit or look-up gave; True when a new deposit should follow at once."""
-    repository = InvoiceRepository(session)
-    invoice = await repository.get_for_update(claim.invoice_id)
-    attempt = await session.get(SubmissionAttempt, claim.attempt_id, with_for_update=True)
+    invoice = await InvoiceRepository(session).get_for_update(claim.invoice_id)
+    attempt = await SubmissionRepository(session).get_for_update(claim.attempt_id)
     if invoice is None or attempt is None:
         return False
     now = utcnow()
@@ -229,28 +182,27 @@ async def record(
         attempt.http_status = result.http_status
         attempt.error = result.error
         attempt.flux_number = result.flux_number
-    elif result.outcome is Outcome.FOUND:
+    elif result.outcome is AttemptOutcome.FOUND:
         # The attempt stays `unknown` until found: only then is a new deposit ruled out.
-        attempt.outcome = Outcome.FOUND.value
+        attempt.outcome = AttemptOutcome.FOUND.value
         attempt.flux_number = result.flux_number
     if not owns_lease:
         logger.warning("invoice %s: lease lost during the deposit; result kept", invoice.id)
         return False
 
     match result.outcome:
-        case Outcome.DEPOSITED | Outcome.FOUND:
+        case AttemptOutcome.DEPOSITED | AttemptOutcome.FOUND:
             invoice.flux_number = result.flux_number
             invoice.chorus_invoice_id = result.chorus_invoice_id
             invoice.deposited_at = now
             invoice.next_submit_at = None
             invoice.last_error = None
-            invoice.next_poll_at = now + (
-                timedelta(0) if result.outcome is Outcome.FOUND else policy.first_poll_after
-            )
+            found = result.outcome is AttemptOutcome.FOUND
+            expect_flux_report(invoice, now if found else now + policy.first_poll_after)
             comment = (
-                f"Deposited on Chorus Pro, flux {result.flux_number}"
-                if result.outcome is Outcome.DEPOSITED
-                else f"The deposit whose answer was lost was found: flux {result.flux_number}"
+                f"The deposit whose answer was lost was found: flux {result.flux_number}"
+                if found
+                else f"Deposited on Chorus Pro, flux {result.flux_number}"
             )
             await history.record(
                 session,
@@ -260,7 +212,7 @@ async def record(
                 comment=comment,
                 details={"attempt": claim.attempt_number},
             )
-        case Outcome.REFUSED:
+        case AttemptOutcome.REFUSED:
             invoice.next_submit_at = None
             invoice.reuses_number_allowed = True
             invoice.last_error = result.error
@@ -271,23 +223,21 @@ async def record(
                 source="chorus",
                 comment=f"Chorus Pro refused the deposit: {result.error}",
             )
-        case Outcome.RETRY | Outcome.UNKNOWN:
+        case AttemptOutcome.RETRY | AttemptOutcome.UNKNOWN:
             invoice.last_error = result.error
-            if claim.mode is Mode.LOOK_UP:
+            if claim.mode is Mode.LOOK_UP or result.outcome is AttemptOutcome.UNKNOWN:
                 invoice.next_submit_at = now + policy.lookup_interval
-            elif result.outcome is Outcome.RETRY and invoice.submit_attempts >= policy.max_attempts:
-                await _give_up(session, invoice, f"deposit failed: {result.error}")
-            elif result.outcome is Outcome.UNKNOWN:
-                invoice.next_submit_at = now + policy.lookup_interval
+            elif invoice.submit_attempts >= policy.max_attempts:
+                await give_up(session, invoice, f"deposit failed: {result.error}")
             else:
-                invoice.next_submit_at = now + backoff(
-                    invoice.submit_attempts, policy, result.retry_after
+                invoice.next_submit_at = now + policy.backoff.after(
+                    invoice.submit_attempts, retry_after=result.retry_after
                 )
-        case Outcome.NOT_FOUND:
+        case AttemptOutcome.NOT_FOUND:
             if now - claim.attempt_started_at < policy.lookup_grace:
                 invoice.next_submit_at = now + policy.lookup_interval
                 return False
-            attempt.outcome = Outcome.NOT_FOUND.value
+            attempt.outcome = AttemptOutcome.NOT_FOUND.value
             attempt.error = (
                 attempt.error or ""
             ) + " | not found on Chorus Pro after the grace period"
@@ -296,7 +246,7 @@ async def record(
     return False
 
 
-async def _give_up(session: AsyncSession, invoice: Invoice, reason: str) -> None:
+async def give_up(session: AsyncSession, invoice: Invoice, reason: str) -> None:
     invoice.next_submit_at = None
     invoice.lease_token = None
     invoice.lease_expires_at = None

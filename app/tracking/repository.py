@@ -1,4 +1,4 @@
-"""SQL of the supplier status sync: cursors, and the invoices a sync cycle touches."""
+"""SQL of the tracking stage: due flux polls, sync cursors, the invoices a sync touches."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.repository import Repository
 from app.models.invoice import Invoice
 from app.models.sync import StatusSyncCursor
 
 CHUNK = 1000
 
 
-class SyncRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class TrackingRepository(Repository[StatusSyncCursor]):
+    model = StatusSyncCursor
 
-    async def cursor_for_update(self, supplier_siret: str) -> StatusSyncCursor | None:
-        return await self.session.get(StatusSyncCursor, supplier_siret, with_for_update=True)
+    async def claim_due_polls(self, now: datetime, limit: int) -> Sequence[Invoice]:
+        statement = (
+            select(Invoice)
+            .where(Invoice.next_poll_at <= now)
+            .order_by(Invoice.next_poll_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def ensure_cursor(
         self, supplier_siret: str, watermark: datetime | None, now: datetime
@@ -39,7 +45,7 @@ class SyncRepository:
             .on_conflict_do_nothing(index_elements=["supplier_siret"])
         )
         await self.session.execute(statement)
-        cursor = await self.cursor_for_update(supplier_siret)
+        cursor = await self.get_for_update(supplier_siret)
         if cursor is None:  # pragma: no cover - the row was just inserted or already there
             raise RuntimeError(f"no sync cursor for {supplier_siret}")
         return cursor

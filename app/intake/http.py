@@ -1,0 +1,89 @@
+"""The HTTP side of intake: reading a posted invoice off the request, and the 202 answer.
+
+One path takes three shapes (JSON document, JSON with a base64 `file`, multipart upload),
+which FastAPI cannot express with one typed body, so the request is read here and the
+OpenAPI document describes the three shapes explicitly (`REQUEST_BODY`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+
+from app.document import InvoiceDocument
+from app.intake.posted import (
+    MAX_FILE_BYTES,
+    InvoiceFileMultipart,
+    InvoiceFileUpload,
+    PostedInvoice,
+    SuppliedFile,
+    parse_json_invoice,
+    uploaded_file,
+)
+from app.invoices.schemas import InvoiceRead
+from app.invoices.service import invoice_service
+from app.kit.errors import FieldError, Unprocessable
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Unique per invoice; resending the same body with it is safe.",
+    ),
+]
+
+
+async def read_posted_invoice(request: Request) -> PostedInvoice:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await _read_multipart(request)
+    return parse_json_invoice(await request.body())
+
+
+async def _read_multipart(request: Request) -> SuppliedFile:
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Unprocessable(errors=[FieldError(field="file", message="a file part is required")])
+    return uploaded_file(await upload.read(MAX_FILE_BYTES + 1), upload.filename)
+
+
+PostedInvoiceDep = Annotated[PostedInvoice, Depends(read_posted_invoice)]
+
+
+async def accepted_answer(
+    session: AsyncSession, response: Response, invoice_id: uuid.UUID, created: bool
+) -> InvoiceRead:
+    """The 202 body and headers of an accepted invoice, first time or replayed."""
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/invoices/{invoice_id}"
+    detail = await invoice_service.get_detail(session, invoice_id)
+    return InvoiceRead.model_validate(detail, from_attributes=True)
+
+
+REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/InvoiceDocument"},
+                        {"$ref": "#/components/schemas/InvoiceFileUpload"},
+                    ]
+                }
+            },
+            "multipart/form-data": {
+                "schema": {"$ref": "#/components/schemas/InvoiceFileMultipart"}
+            },
+        },
+    }
+}
+REQUEST_MODELS: list[type[BaseModel]] = [InvoiceDocument, InvoiceFileUpload, InvoiceFileMultipart]

@@ -1,0 +1,43 @@
+"""When a deposit runs: at once after intake, then whenever the tick finds one due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.kit.queue import JobQueue
+from app.models.invoice import Invoice
+from app.outbox import service as outbox
+from app.submission.policy import SubmissionPolicy
+from app.submission.repository import SubmissionRepository
+
+SUBMIT_JOB = "submit_invoice"
+
+
+def request_submission(session: AsyncSession, invoice: Invoice) -> None:
+    """The first run for a new invoice, durable with it: queued at once once committed.
+
+    Its `next_submit_at` is the sweep's fallback should the job itself be lost.
+    """
+    outbox.add(session, SUBMIT_JOB, invoice_id=str(invoice.id))
+
+
+def submit_job_id(invoice: Invoice, now: datetime) -> str:
+    """Unique per sweep, so that a kept result of an earlier run never blocks this one."""
+    return f"submit:{invoice.id}:{invoice.submit_attempts}:{int(now.timestamp())}"
+
+
+async def enqueue_due(
+    session: AsyncSession, queue: JobQueue, now: datetime, settings: Settings
+) -> int:
+    """The tick's step: retries, lost jobs and deposits whose worker died; each is leased."""
+    policy = SubmissionPolicy.from_settings(settings)
+    due = await SubmissionRepository(session).claim_due(now, settings.relay_batch_size)
+    for invoice in due:
+        await queue.enqueue(
+            SUBMIT_JOB, submit_job_id(invoice, now), {"invoice_id": str(invoice.id)}
+        )
+        invoice.next_submit_at = now + policy.lease
+    return len(due)

@@ -1,0 +1,1 @@
+"""From deposited to paid: each flux followed until integrated, then its supplier's sync."""
