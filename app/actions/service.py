@@ -40,7 +40,7 @@ from app.document import InvoiceDocument
 from app.intake.posted import PostedInvoice
 from app.intake.service import intake_service
 from app.invoices import history
-from app.invoices.lifecycle import FINAL_STATUSES, InvoiceStatus
+from app.invoices.lifecycle import FINAL_STATUSES, EventSource, InvoiceStatus
 from app.invoices.service import invoice_service
 from app.kit.db import Units
 from app.kit.errors import AppError, Conflict, FieldError, Unprocessable
@@ -332,7 +332,7 @@ class ActionService:
             session,
             invoice,
             InvoiceStatus(invoice.status),
-            source="erp",
+            source=EventSource.ERP,
             comment=comment,
             details=details,
         )

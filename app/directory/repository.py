@@ -8,15 +8,14 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.directory.entries import StructureEntry
+from app.kit.repository import Repository
 from app.models.directory import CachedService, CachedStructure
 
 
-class DirectoryRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class DirectoryRepository(Repository[CachedStructure]):
+    model = CachedStructure
 
     async def get(self, siret: str) -> CachedStructure | None:
         # populate_existing: the upserts below bypass the identity map.

@@ -18,7 +18,7 @@ from app.intake.posted import PostedInvoice, SuppliedFile
 from app.intake.repository import IntakeRepository
 from app.intake.schemas import ValidationReport
 from app.invoices import history
-from app.invoices.lifecycle import InvoiceStatus
+from app.invoices.lifecycle import EventSource, InvoiceStatus
 from app.kit.errors import Conflict, FieldError, Unprocessable
 from app.kit.ids import uuid7
 from app.kit.time import utcnow
@@ -163,7 +163,7 @@ class IntakeService:
                     content=original.content,
                 )
             )
-        await history.record_created(session, invoice, source="erp")
+        await history.record_created(session, invoice, source=EventSource.ERP)
         request_submission(session, invoice)
         return invoice, True
 

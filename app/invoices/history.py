@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.invoices.lifecycle import InvoiceStatus, event_type
+from app.invoices.lifecycle import EventSource, InvoiceStatus, event_type
 from app.invoices.repository import InvoiceRepository
 from app.kit.errors import FieldError
 from app.kit.time import utcnow
@@ -39,7 +39,7 @@ async def record(
     invoice: Invoice,
     status: InvoiceStatus,
     *,
-    source: str,
+    source: EventSource,
     comment: str | None = None,
     chorus_status: str | None = None,
     occurred_at: datetime | None = None,
@@ -82,7 +82,7 @@ async def record(
     await _publish(session, invoice, now)
 
 
-async def record_created(session: AsyncSession, invoice: Invoice, *, source: str) -> None:
+async def record_created(session: AsyncSession, invoice: Invoice, *, source: EventSource) -> None:
     """The first history line of a new invoice, and the event announcing its status."""
     InvoiceRepository(session).add(
         InvoiceEvent(
@@ -108,7 +108,7 @@ async def _publish(session: AsyncSession, invoice: Invoice, at: datetime) -> Non
 
 
 async def record_invalid(
-    session: AsyncSession, invoice: Invoice, errors: Sequence[FieldError], *, source: str
+    session: AsyncSession, invoice: Invoice, errors: Sequence[FieldError], *, source: EventSource
 ) -> None:
     """`invalid` with its reasons: the comment joins them, `details.errors` lists them."""
     comment = "; ".join(dict.fromkeys(f"{e.code or e.field}: {e.message}" for e in errors))

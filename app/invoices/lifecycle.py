@@ -26,6 +26,14 @@ class InvoiceStatus(StrEnum):
     FAILED = "failed"
 
 
+class EventSource(StrEnum):
+    """Who an invoice's history line comes from."""
+
+    ERP = "erp"  # the ERP's request (posting, an action)
+    GATEWAY = "gateway"  # the gateway's own decision
+    CHORUS = "chorus"  # what Chorus Pro said
+
+
 FINAL_STATUSES = frozenset(
     {InvoiceStatus.REJECTED, InvoiceStatus.PAID, InvoiceStatus.FAILED, InvoiceStatus.INVALID}
 )

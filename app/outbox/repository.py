@@ -5,17 +5,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.repository import Repository
 from app.models.outbox import OutboxMessage
 
 
-class OutboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, message: OutboxMessage) -> None:
-        self.session.add(message)
+class OutboxRepository(Repository[OutboxMessage]):
+    model = OutboxMessage
 
     async def claim_pending(self, limit: int) -> Sequence[OutboxMessage]:
         """Lock undispatched rows; concurrent relays skip each other's rows."""

@@ -25,7 +25,7 @@ from app.chorus import (
 from app.document import InvoiceDocument
 from app.formats import Syntax, render_document
 from app.invoices import history
-from app.invoices.lifecycle import InvoiceStatus
+from app.invoices.lifecycle import EventSource, InvoiceStatus
 from app.invoices.repository import InvoiceRepository
 from app.kit.ids import uuid7
 from app.kit.time import utcnow
@@ -86,7 +86,11 @@ async def claim(
     invoice.next_submit_at = now + policy.lease
     if invoice.status != InvoiceStatus.SUBMITTING:
         await history.record(
-            session, invoice, InvoiceStatus.SUBMITTING, source="gateway", comment="Submitting"
+            session,
+            invoice,
+            InvoiceStatus.SUBMITTING,
+            source=EventSource.GATEWAY,
+            comment="Submitting",
         )
     await session.flush()
     original = await repository.original_file(invoice.id) if mode is Mode.DEPOSIT else None
@@ -208,7 +212,7 @@ async def record(
                 session,
                 invoice,
                 InvoiceStatus.SUBMITTED,
-                source="gateway",
+                source=EventSource.GATEWAY,
                 comment=comment,
                 details={"attempt": claim.attempt_number},
             )
@@ -220,7 +224,7 @@ async def record(
                 session,
                 invoice,
                 InvoiceStatus.REJECTED,
-                source="chorus",
+                source=EventSource.CHORUS,
                 comment=f"Chorus Pro refused the deposit: {result.error}",
             )
         case AttemptOutcome.RETRY | AttemptOutcome.UNKNOWN:
@@ -250,4 +254,6 @@ async def give_up(session: AsyncSession, invoice: Invoice, reason: str) -> None:
     invoice.next_submit_at = None
     invoice.lease_token = None
     invoice.lease_expires_at = None
-    await history.record(session, invoice, InvoiceStatus.FAILED, source="gateway", comment=reason)
+    await history.record(
+        session, invoice, InvoiceStatus.FAILED, source=EventSource.GATEWAY, comment=reason
+    )

@@ -16,7 +16,7 @@ from app.chorus import ChorusClient
 from app.directory import preflight as directory
 from app.directory.service import DirectoryPolicy
 from app.invoices import history
-from app.invoices.lifecycle import InvoiceStatus
+from app.invoices.lifecycle import EventSource, InvoiceStatus
 from app.invoices.repository import InvoiceRepository
 from app.kit.db import Units
 from app.kit.time import utcnow
@@ -69,7 +69,9 @@ async def apply(
         invoice.recipient_reports_payment = verdict.recipient.reports_payment
     match verdict.decision:
         case directory.Decision.INVALID:
-            await history.record_invalid(session, invoice, verdict.errors, source="gateway")
+            await history.record_invalid(
+                session, invoice, verdict.errors, source=EventSource.GATEWAY
+            )
             return PreflightOutcome.INVALID
         case directory.Decision.PASSED:
             if invoice.last_error and invoice.last_error.startswith(directory.UNREACHABLE):

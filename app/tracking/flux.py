@@ -24,6 +24,7 @@ from app.config import Settings
 from app.invoices import history
 from app.invoices.lifecycle import (
     FINAL_STATUSES,
+    EventSource,
     FluxOutcome,
     InvoiceStatus,
     flux_outcome,
@@ -160,7 +161,7 @@ async def apply(
                 session,
                 invoice,
                 InvoiceStatus.FAILED,
-                source="chorus",
+                source=EventSource.CHORUS,
                 comment=f"Flux {state}: Chorus Pro could not process it",
                 occurred_at=result.flux_changed_at,
                 details={"flux_state": state, "errors": result.flux_errors},
@@ -173,7 +174,7 @@ async def apply(
                 session,
                 invoice,
                 InvoiceStatus.REJECTED,
-                source="chorus",
+                source=EventSource.CHORUS,
                 comment=f"Flux {state}: " + "; ".join(result.flux_errors or ["no reason given"]),
                 occurred_at=result.flux_changed_at,
                 details={"flux_state": state, "errors": result.flux_errors},
@@ -192,7 +193,7 @@ async def apply(
             session,
             invoice,
             InvoiceStatus.DELIVERED,
-            source="gateway",
+            source=EventSource.GATEWAY,
             comment=f"Integrated by Chorus Pro as invoice {found.identifiant_facture_cpp}",
             occurred_at=result.flux_changed_at,
         )

@@ -17,6 +17,7 @@ from app.invoices import history
 from app.invoices.lifecycle import (
     FINAL_STATUSES,
     PAYMENT_NOT_REPORTED_END,
+    EventSource,
     InvoiceStatus,
     gateway_status,
 )
@@ -141,7 +142,7 @@ async def _record(
         session,
         invoice,
         status,
-        source="chorus",
+        source=EventSource.CHORUS,
         chorus_status=code,
         comment=comment or None,
         occurred_at=at,
@@ -164,7 +165,7 @@ async def _settle(session: AsyncSession, invoice: Invoice) -> None:
                 session,
                 invoice,
                 status,
-                source="gateway",
+                source=EventSource.GATEWAY,
                 comment=f"Following ends at {invoice.chorus_status}: this recipient does not "
                 "report payment on Chorus Pro (statutMiseEnPaiementNestPasRemonte)",
             )
@@ -188,5 +189,5 @@ async def stop_following(session: AsyncSession, invoice: Invoice, reason: str) -
     """Leave the status as it is and say why nothing more will be learnt."""
     invoice.followed = False
     await history.record(
-        session, invoice, InvoiceStatus(invoice.status), source="gateway", comment=reason
+        session, invoice, InvoiceStatus(invoice.status), source=EventSource.GATEWAY, comment=reason
     )

@@ -33,6 +33,7 @@ from app.webhooks.service import (
     signing_secrets,
 )
 from app.webhooks.signing import signature_headers
+from app.webhooks.states import RECOVERABLE, AttemptTrigger, DeliveryStatus, DisabledReason
 from app.webhooks.url_guard import BlockedUrl, UnresolvedHost, UrlGuard
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PreparedAttempt:
     delivery_id: uuid.UUID
-    trigger: str  # scheduled | manual
+    trigger: AttemptTrigger
     url: str
     headers: dict[str, str]
     payload: str
@@ -84,12 +85,12 @@ async def claim_attempt(
             return None
         delivery.manual_attempt_at = now + policy.lease
     else:
-        if delivery.status != "pending" or (
+        if delivery.status != DeliveryStatus.PENDING or (
             delivery.next_attempt_at is not None and delivery.next_attempt_at > now
         ):
             return None
         if endpoint.disabled_at is not None:
-            delivery.status = "skipped"
+            delivery.status = DeliveryStatus.SKIPPED
             delivery.next_attempt_at = None
             return None
         delivery.attempt_count += 1
@@ -100,7 +101,7 @@ async def claim_attempt(
     headers.update({"content-type": "application/json", "user-agent": USER_AGENT})
     return PreparedAttempt(
         delivery_id=delivery.id,
-        trigger="manual" if manual else "scheduled",
+        trigger=AttemptTrigger.MANUAL if manual else AttemptTrigger.SCHEDULED,
         url=endpoint.url,
         headers=headers,
         payload=message.payload,
@@ -189,25 +190,25 @@ async def record_attempt(
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error
     delivery.updated_at = now
-    manual = attempt.trigger == "manual"
+    manual = attempt.trigger == AttemptTrigger.MANUAL
     if manual and delivery.manual_attempt_at == attempt.manual_lease:
         delivery.manual_attempt_at = None
     if result.succeeded:
-        delivery.status = "succeeded"
+        delivery.status = DeliveryStatus.SUCCEEDED
         delivery.next_attempt_at = None
         endpoint.first_failure_at = None  # any success forgives
         return
     _start_failure_clock(endpoint, now, policy)
     if result.status_code == 410:
         _give_up(delivery)
-        await disable(session, endpoint, "gone", now)
+        await disable(session, endpoint, DisabledReason.GONE, now)
         return
     if manual:
         # A manual attempt never schedules more: a pending delivery keeps its own schedule,
         # a delivered one stays delivered, a failed or skipped one is now failed.
-        if delivery.status in ("failed", "skipped"):
+        if delivery.status in RECOVERABLE:
             _give_up(delivery)
-    elif delivery.status != "pending":
+    elif delivery.status != DeliveryStatus.PENDING:
         pass  # skipped while in flight (endpoint disabled): stays recoverable
     elif delivery.attempt_count >= policy.max_attempts:
         _give_up(delivery)
@@ -231,14 +232,14 @@ async def record_attempt(
         and first_failure is not None
         and now - first_failure >= policy.disable_after
     ):
-        await disable(session, endpoint, "failing", now)
-    elif endpoint.disabled_at is not None and delivery.status == "pending":
-        delivery.status = "skipped"  # disabled while this attempt was in flight
+        await disable(session, endpoint, DisabledReason.FAILING, now)
+    elif endpoint.disabled_at is not None and delivery.status == DeliveryStatus.PENDING:
+        delivery.status = DeliveryStatus.SKIPPED  # disabled while this attempt was in flight
         delivery.next_attempt_at = None
 
 
 def _give_up(delivery: WebhookDelivery) -> None:
-    delivery.status = "failed"
+    delivery.status = DeliveryStatus.FAILED
     delivery.next_attempt_at = None
 
 

@@ -28,6 +28,7 @@ from app.webhooks.errors import (
 from app.webhooks.policy import RECOVER_BATCH, RECOVER_CAP
 from app.webhooks.repository import WebhookRepository
 from app.webhooks.service import enqueue_manual_attempt
+from app.webhooks.states import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ async def resend(session: AsyncSession, message_id: str, endpoint_id: uuid.UUID)
         delivery = WebhookDelivery(
             message_id=message_id,
             endpoint_id=endpoint_id,
-            status="skipped",
+            status=DeliveryStatus.SKIPPED,
             attempt_count=0,
             next_attempt_at=None,
             created_at=now,

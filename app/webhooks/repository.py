@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.repository import Repository
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from app.webhooks.states import RECOVERABLE, DeliveryStatus
 
 Keyset = tuple[datetime, str]
 
@@ -23,12 +24,8 @@ class MessageFilters:
     until: datetime | None = None
 
 
-class WebhookRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, row: WebhookEndpoint | WebhookMessage | WebhookDelivery | WebhookAttempt) -> None:
-        self.session.add(row)
+class WebhookRepository(Repository[WebhookEndpoint]):
+    model = WebhookEndpoint
 
     async def delete(self, row: WebhookEndpoint) -> None:
         await self.session.delete(row)
@@ -69,13 +66,16 @@ class WebhookRepository:
         """
         locked = (
             select(WebhookDelivery.id)
-            .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+            .where(
+                WebhookDelivery.endpoint_id == endpoint_id,
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+            )
             .with_for_update(skip_locked=True)
         )
         statement = (
             update(WebhookDelivery)
             .where(WebhookDelivery.id.in_(locked.scalar_subquery()))
-            .values(status="skipped", next_attempt_at=None, updated_at=now)
+            .values(status=DeliveryStatus.SKIPPED, next_attempt_at=None, updated_at=now)
         )
         result = await self.session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
@@ -114,7 +114,10 @@ class WebhookRepository:
     async def claim_due_deliveries(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]:
         statement = (
             select(WebhookDelivery)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+                WebhookDelivery.next_attempt_at <= now,
+            )
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -145,7 +148,7 @@ class WebhookRepository:
         """Failed and skipped deliveries created in [since, until), oldest first."""
         conditions: list[ColumnElement[bool]] = [
             WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.status.in_(("failed", "skipped")),
+            WebhookDelivery.status.in_(RECOVERABLE),
             WebhookDelivery.created_at >= since,
             WebhookDelivery.created_at < until,
         ]

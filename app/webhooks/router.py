@@ -16,7 +16,6 @@ from app.webhooks.deps import SecretBoxDep, UrlGuardDep
 from app.webhooks.events import EventType
 from app.webhooks.repository import MessageFilters
 from app.webhooks.schemas import (
-    DeliveryStatus,
     WebhookAttemptList,
     WebhookAttemptRead,
     WebhookDeliveryList,
@@ -33,6 +32,7 @@ from app.webhooks.schemas import (
     WebhookRecoverRequest,
 )
 from app.webhooks.service import webhook_service
+from app.webhooks.states import DeliveryStatus
 
 endpoints = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"])
 messages = APIRouter(prefix="/webhook-messages", tags=["webhooks"])

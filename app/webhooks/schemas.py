@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from app.webhooks.events import EventType
-
-DeliveryStatus = Literal["pending", "succeeded", "failed", "skipped"]
+from app.webhooks.states import AttemptTrigger, DeliveryStatus, DisabledReason
 
 
 class WebhookEndpointCreate(BaseModel):
@@ -44,7 +43,7 @@ class WebhookEndpointRead(BaseModel):
     description: str | None
     event_types: list[str]
     disabled_at: datetime | None
-    disabled_reason: Literal["manual", "failing", "gone"] | None = Field(
+    disabled_reason: DisabledReason | None = Field(
         description="`manual` (disable call), `failing` (every attempt failed for the "
         "disable period), `gone` (the endpoint answered 410)."
     )
@@ -71,7 +70,7 @@ class WebhookAttemptRead(BaseModel):
 
     id: uuid.UUID
     attempt_number: int
-    trigger: Literal["scheduled", "manual"]
+    trigger: AttemptTrigger
     url: str
     status_code: int | None
     error: str | None

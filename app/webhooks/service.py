@@ -22,6 +22,7 @@ from app.webhooks.repository import WebhookRepository
 from app.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
 from app.webhooks.secretbox import SecretBox
 from app.webhooks.signing import new_message_id, new_secret
+from app.webhooks.states import DeliveryStatus, DisabledReason
 from app.webhooks.url_guard import BlockedUrl, UnresolvedHost, UrlGuard
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def signing_secrets(endpoint: WebhookEndpoint, box: SecretBox, now: datetime) ->
 
 
 async def disable(
-    session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime
+    session: AsyncSession, endpoint: WebhookEndpoint, reason: DisabledReason, now: datetime
 ) -> None:
     """Stop attempts to the endpoint; its pending deliveries stay recoverable as `skipped`."""
     if endpoint.disabled_at is None:
@@ -178,7 +179,7 @@ class WebhookService:
     ) -> WebhookEndpoint:
         endpoint = await self._lock(session, endpoint_id)
         if endpoint.disabled_at is None:
-            await disable(session, endpoint, "manual", utcnow())
+            await disable(session, endpoint, DisabledReason.MANUAL, utcnow())
         return endpoint
 
     async def enable_endpoint(
@@ -229,7 +230,7 @@ class WebhookService:
                 id=uuid7(),
                 message_id=message.id,
                 endpoint_id=endpoint.id,
-                status="pending" if enabled else "skipped",
+                status=DeliveryStatus.PENDING if enabled else DeliveryStatus.SKIPPED,
                 attempt_count=0,
                 next_attempt_at=occurred_at if enabled else None,
                 created_at=occurred_at,
