@@ -10,6 +10,7 @@ from app.actions.schemas import CompleteRequest, RecycleRequest
 from app.actions.service import action_service
 from app.deps import ChorusDep, SessionDep, SettingsDep, UnitsDep
 from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, accepted_answer
+from app.intake.service import IntakePolicy
 from app.invoices.schemas import InvoiceRead
 from app.invoices.service import invoice_service
 from app.kit.db import Units
@@ -85,6 +86,6 @@ async def replace_invoice(
         invoice_id,
         posted,
         idempotency_key,
-        submit_grace=settings.submit_sweep_after,
+        IntakePolicy.from_settings(settings),
     )
     return await accepted_answer(session, response, new.id, created)

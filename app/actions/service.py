@@ -38,7 +38,7 @@ from app.chorus import (
 )
 from app.document import InvoiceDocument
 from app.intake.posted import PostedInvoice
-from app.intake.service import intake_service
+from app.intake.service import IntakePolicy, intake_service
 from app.invoices import history
 from app.invoices.lifecycle import FINAL_STATUSES, EventSource, InvoiceStatus
 from app.invoices.service import invoice_service
@@ -251,8 +251,7 @@ class ActionService:
         invoice_id: uuid.UUID,
         posted: PostedInvoice,
         idempotency_key: str,
-        *,
-        submit_grace: timedelta,
+        policy: IntakePolicy,
     ) -> tuple[Invoice, bool]:
         """Create the corrected invoice (new number) and link it with the rejected one."""
         old = await self._locked(session, invoice_id)
@@ -260,9 +259,7 @@ class ActionService:
             raise InvoiceNotRejected(f"invoice {old.number} is {old.status}")
         if isinstance(posted, InvoiceDocument) and posted.number == old.number:
             raise ReplacementNumberReused(f"{old.number} is the rejected invoice's number")
-        new, created = await intake_service.accept(
-            session, posted, idempotency_key, submit_grace=submit_grace
-        )
+        new, created = await intake_service.accept(session, posted, idempotency_key, policy)
         if not created:
             if new.replaces_invoice_id == old.id:
                 return new, False  # the same request again

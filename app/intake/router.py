@@ -10,7 +10,7 @@ from app.deps import ChorusDep, SessionDep, SettingsDep
 from app.directory import directory_check
 from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, accepted_answer
 from app.intake.schemas import ValidationReport
-from app.intake.service import intake_service
+from app.intake.service import IntakePolicy, intake_service
 from app.invoices.schemas import InvoiceRead
 from app.kit.errors import Problem
 
@@ -43,7 +43,7 @@ async def create_invoice(
     for the checks and deposited unchanged.
     """
     invoice, created = await intake_service.accept(
-        session, posted, idempotency_key, submit_grace=settings.submit_sweep_after
+        session, posted, idempotency_key, IntakePolicy.from_settings(settings)
     )
     return await accepted_answer(session, response, invoice.id, created)
 
@@ -63,4 +63,5 @@ async def validate_invoice(
     """Run every check without storing anything, the recipient's Chorus Pro directory
     requirements included; on success, return the XML that would be sent."""
     directory = directory_check(session, chorus, settings)
-    return await intake_service.dry_run(session, posted, directory)
+    policy = IntakePolicy.from_settings(settings)
+    return await intake_service.dry_run(session, posted, policy, directory)

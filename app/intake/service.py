@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.parse import ParsedInvoice, UnreadableInvoiceFile, parse_invoice_file
@@ -32,6 +35,16 @@ DirectoryCheck = Callable[[InvoiceDocument], Awaitable[list[FieldError]]]
 # Chorus Pro compares the invoice date with its own (French) calendar day.
 CHORUS_ZONE = ZoneInfo("Europe/Paris")
 ACCEPTED_COMMENT = "Invoice accepted"
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    submit_grace: timedelta  # when the sweep takes an invoice whose first job was lost
+    official_rules: Path | None  # the official CEN artefacts, run after our own rules
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IntakePolicy:
+        return cls(settings.submit_sweep_after, settings.en16931_schematron_dir)
 
 
 class IdempotencyKeyReused(Conflict):
@@ -72,8 +85,7 @@ class IntakeService:
         session: AsyncSession,
         posted: PostedInvoice,
         idempotency_key: str,
-        *,
-        submit_grace: timedelta,
+        policy: IntakePolicy,
     ) -> tuple[Invoice, bool]:
         """`create` for either shape the ERP may post: a JSON invoice or its own file."""
         if isinstance(posted, SuppliedFile):
@@ -82,19 +94,19 @@ class IntakeService:
                 session,
                 parsed.document,
                 idempotency_key,
-                submit_grace=submit_grace,
+                policy,
                 original=posted,
                 original_syntax=parsed.syntax,
             )
-        return await self.create(session, posted, idempotency_key, submit_grace=submit_grace)
+        return await self.create(session, posted, idempotency_key, policy)
 
     async def create(
         self,
         session: AsyncSession,
         document: InvoiceDocument,
         idempotency_key: str,
+        policy: IntakePolicy,
         *,
-        submit_grace: timedelta,
         original: SuppliedFile | None = None,
         original_syntax: Syntax | None = None,
     ) -> tuple[Invoice, bool]:
@@ -111,7 +123,7 @@ class IntakeService:
         if existing is not None:
             return self._replay(existing, digest), False
 
-        await self._refuse_if_invalid(document)
+        await self._refuse_if_invalid(document, policy)
         if await repository.number_in_use(document.supplier.siret, document.number):
             raise _duplicate(document)
 
@@ -142,7 +154,7 @@ class IntakeService:
             status=InvoiceStatus.ACCEPTED.value,
             status_changed_at=now,
             status_comment=ACCEPTED_COMMENT,
-            next_submit_at=now + submit_grace,
+            next_submit_at=now + policy.submit_grace,
             created_at=now,
             updated_at=now,
             version=1,
@@ -168,14 +180,22 @@ class IntakeService:
         return invoice, True
 
     async def _refuse_if_invalid(
-        self, document: InvoiceDocument, directory: DirectoryCheck | None = None
+        self,
+        document: InvoiceDocument,
+        policy: IntakePolicy,
+        directory: DirectoryCheck | None = None,
     ) -> None:
         """Every rule at once: the ERP gets the whole list of what to fix.
 
         The rules run in a thread: with the official schematron configured they take tens
         of milliseconds, too long to hold the event loop.
         """
-        errors = await asyncio.to_thread(validate, document, today=datetime.now(CHORUS_ZONE).date())
+        errors = await asyncio.to_thread(
+            validate,
+            document,
+            today=datetime.now(CHORUS_ZONE).date(),
+            official_rules=policy.official_rules,
+        )
         if directory is not None:
             errors += await directory(document)
         if errors:
@@ -185,19 +205,20 @@ class IntakeService:
         self,
         session: AsyncSession,
         posted: PostedInvoice,
+        policy: IntakePolicy,
         directory: DirectoryCheck | None = None,
     ) -> ValidationReport:
         """The checks `create` runs, and the directory's that the worker runs before sending,
         without storing anything; returns the XML that would be sent."""
         if isinstance(posted, SuppliedFile):
             parsed = read_supplied_file(posted)
-            await self._refuse_if_invalid(parsed.document, directory)
+            await self._refuse_if_invalid(parsed.document, policy, directory)
             return ValidationReport(
                 syntax=parsed.syntax.value,
                 file_name=posted.file_name,
                 xml=parsed.xml.decode("utf-8"),
             )
-        await self._refuse_if_invalid(posted, directory)
+        await self._refuse_if_invalid(posted, policy, directory)
         syntax = await supplier_service.syntax_for(session, posted.supplier.siret, posted.syntax)
         # A Factur-X PDF carries exactly the CII XML; the XML is what the ERP wants to see.
         xml_syntax = Syntax.CII_D16B if syntax is Syntax.FACTURX else syntax

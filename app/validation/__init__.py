@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Final
 
 from app.document import InvoiceDocument
@@ -73,13 +74,16 @@ def check_rules(document: InvoiceDocument, *, today: date) -> list[FieldError]:
     return errors
 
 
-def validate(document: InvoiceDocument, *, today: date) -> list[FieldError]:
+def validate(
+    document: InvoiceDocument, *, today: date, official_rules: Path | None = None
+) -> list[FieldError]:
     """Every violation of the invoice, in document order; an empty list means it may be sent.
 
-    `today` is the deposit day in Chorus Pro's calendar (Europe/Paris). Raises
-    `SchematronUnavailable` when the official artefacts are configured but cannot run.
+    `today` is the deposit day in Chorus Pro's calendar (Europe/Paris). `official_rules` is
+    the folder of the official CEN artefacts (`EN16931_SCHEMATRON_DIR`), run after ours;
+    raises `SchematronUnavailable` when they are given but cannot run.
     """
     errors = check_rules(document, today=today)
     if errors:
         return errors
-    return run_configured_schematron(document)
+    return run_configured_schematron(document, official_rules)

@@ -22,7 +22,6 @@ from typing import Any, Final, Literal
 
 from lxml import etree
 
-from app.config import get_settings
 from app.document import InvoiceDocument
 from app.kit.errors import AppError, FieldError
 from app.validation.registry import RULES
@@ -167,9 +166,10 @@ def _failures(report: bytes, artefact: str) -> list[FieldError]:
 _validators: dict[Path, SchematronValidator] = {}
 
 
-def run_configured_schematron(document: InvoiceDocument) -> list[FieldError]:
-    """The official rules on the document's XML when EN16931_SCHEMATRON_DIR is set, else []."""
-    directory = get_settings().en16931_schematron_dir
+def run_configured_schematron(
+    document: InvoiceDocument, directory: Path | None
+) -> list[FieldError]:
+    """The official rules on the document's XML when a folder of them is given, else []."""
     if directory is None:
         return []
     validator = _validators.get(directory)

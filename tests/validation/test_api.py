@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import get_settings
+from app.config import Settings
+from app.main import create_app
 from app.models import Invoice, OutboxMessage
 from app.validation import check_payload
 
@@ -62,18 +63,22 @@ async def test_refused_invoice_lists_every_failed_rule_and_stores_nothing(
 
 
 @pytest.fixture
-def broken_artefacts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    monkeypatch.setenv("EN16931_SCHEMATRON_DIR", str(tmp_path / "missing"))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
+async def broken_artefacts(
+    settings: Settings, clean_db: None, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with the official artefacts pointed at a folder that does not exist."""
+    app = create_app(settings.model_copy(update={"en16931_schematron_dir": tmp_path / "missing"}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield client
 
 
 async def test_unrunnable_official_rules_refuse_the_invoice(
-    client: httpx.AsyncClient,
+    broken_artefacts: httpx.AsyncClient,
     sessionmaker: async_sessionmaker[AsyncSession],
-    broken_artefacts: Path,
 ) -> None:
+    client = broken_artefacts
     response = await client.post("/v1/invoices", json=payload(), headers={"Idempotency-Key": "v-2"})
     assert response.status_code == 503, response.text
     assert response.json()["type"].endswith("/validation-unavailable")

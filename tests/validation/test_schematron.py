@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from app.config import get_settings
 from app.document import InvoiceDocument
 from app.validation import SchematronUnavailable, schematron, validate
 from app.validation.schematron import SchematronValidator, run_configured_schematron
@@ -35,11 +34,8 @@ def toy_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def configured(monkeypatch: pytest.MonkeyPatch, toy_dir: Path) -> Iterator[Path]:
-    monkeypatch.setenv("EN16931_SCHEMATRON_DIR", str(toy_dir))
-    get_settings.cache_clear()
-    yield toy_dir
-    get_settings.cache_clear()
+def configured(toy_dir: Path) -> Path:
+    return toy_dir
 
 
 def numbered(number: str) -> InvoiceDocument:
@@ -128,26 +124,22 @@ def test_a_forked_child_builds_its_own_processor(
     assert schematron._saxon.pid == -1
 
 
-def test_unconfigured_runs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("EN16931_SCHEMATRON_DIR", raising=False)
-    get_settings.cache_clear()
-    try:
-        assert run_configured_schematron(numbered("FAIL-1")) == []
-    finally:
-        get_settings.cache_clear()
+def test_unconfigured_runs_nothing() -> None:
+    assert run_configured_schematron(numbered("FAIL-1"), None) == []
 
 
 def test_validate_runs_the_configured_artefacts_after_the_rules(configured: Path) -> None:
-    assert validate(numbered("FA-1"), today=TODAY) == []
-    assert [e.code for e in validate(numbered("FAIL-1"), today=TODAY)] == ["BR-S-02"]
+    rules = {"today": TODAY, "official_rules": configured}
+    assert validate(numbered("FA-1"), **rules) == []
+    assert [e.code for e in validate(numbered("FAIL-1"), **rules)] == ["BR-S-02"]
     # An invoice our rules refuse is refused with their errors; the artefacts add nothing.
-    assert [e.code for e in validate(numbered("FAIL 1"), today=TODAY)] == ["CPP-NUM-01"]
+    assert [e.code for e in validate(numbered("FAIL 1"), **rules)] == ["CPP-NUM-01"]
 
 
 def test_validate_fails_closed_when_configured_artefacts_are_broken(configured: Path) -> None:
     (configured / "EN16931-CII-validation.xslt").unlink()
     with pytest.raises(SchematronUnavailable) as raised:
-        validate(numbered("FA-1"), today=TODAY)
+        validate(numbered("FA-1"), today=TODAY, official_rules=configured)
     assert raised.value.status == 503
 
 
