@@ -6,17 +6,26 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.chorus import ChorusClient
 from app.config import Settings
 from app.kit.db import Base, create_engine, create_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
+from app.runtime import Runtime, build_runtime
+from app.simulator import FixedClock, SimulatorSettings
+from app.simulator import create_app as create_simulator
 from tests.servers import Servers, test_servers
+from tests.support.flow import STEP, Flow
+from tests.support.live import serve
+from tests.support.simulator import SimulatorAdmin
 
 
 def _async_url(url: str) -> str:
@@ -85,11 +94,17 @@ async def clean_db(engine: AsyncEngine) -> None:
 @pytest.fixture(scope="session")
 def simulator_url() -> Iterator[str]:
     """A Chorus Pro simulator on a real socket, shared by the API tests."""
-    from app.simulator import SimulatorSettings, create_app
-    from tests.support.live import serve
-
-    with serve(create_app(SimulatorSettings(step_seconds=0.5))) as url:
+    with serve(create_simulator(SimulatorSettings(step_seconds=0.5))) as url:
         yield url
+
+
+@pytest.fixture
+async def simulator(simulator_url: str) -> AsyncIterator[SimulatorAdmin]:
+    """The shared simulator, reset for the test; its faults are cleared afterwards."""
+    async with httpx.AsyncClient(base_url=simulator_url, timeout=10) as admin:
+        await admin.post("/_simulator/reset")
+        yield SimulatorAdmin(admin)
+        await admin.delete("/_simulator/faults")
 
 
 @pytest.fixture
@@ -99,16 +114,74 @@ def settings(database_url: str, redis_url: str, simulator_url: str) -> Settings:
         redis_url=redis_url,
         chorus_api_url=simulator_url,
         piste_token_url=f"{simulator_url}/api/oauth/token",
+        # Generous: the machine is slow; tests that want a timeout pass a tiny one.
+        chorus_timeout=10.0,
+        directory_lookup_timeout=10.0,
+        retry_base=1.0,
     )
 
 
 @pytest.fixture
+async def runtime(settings: Settings, clean_db: None) -> AsyncIterator[Runtime]:
+    """What jobs get in the worker; tests call the job functions with it."""
+    runtime = await build_runtime(settings)
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
+async def chorus(settings: Settings) -> AsyncIterator[ChorusClient]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        yield ChorusClient(http, settings.chorus_config())
+
+
+@pytest.fixture
 async def client(settings: Settings, clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(settings) as client:
+        yield client
+
+
+@asynccontextmanager
+async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API app in-process, its lifespan run, for a test to call."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
             yield client
+
+
+@pytest.fixture(scope="module")
+def flow_simulator_url() -> Iterator[str]:
+    """A simulator of its own on a clock that only moves when a test advances it."""
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    with serve(create_simulator(SimulatorSettings(step_seconds=STEP), clock=clock)) as url:
+        yield url
+
+
+@pytest.fixture
+async def flow(
+    database_url: str, redis_url: str, flow_simulator_url: str, clean_db: None
+) -> AsyncIterator[Flow]:
+    """The API and the job functions against that simulator, for lifecycle tests."""
+    flow_settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        chorus_api_url=flow_simulator_url,
+        piste_token_url=f"{flow_simulator_url}/api/oauth/token",
+        directory_preflight_enabled=False,
+        chorus_timeout=10.0,
+    )
+    runtime = await build_runtime(flow_settings)
+    try:
+        async with (
+            api_client(flow_settings) as api,
+            httpx.AsyncClient(base_url=flow_simulator_url, timeout=30) as sim,
+        ):
+            await sim.post("/_simulator/reset")
+            yield Flow(api, sim, runtime)
+    finally:
+        await runtime.close()
 
 
 @pytest.fixture(scope="module")

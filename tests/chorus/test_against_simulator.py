@@ -15,7 +15,7 @@ from app.chorus import ChorusAuthError, ChorusClient, ChorusConfig, ChorusUnavai
 from app.document import InvoiceDocument
 from app.formats import render
 from app.simulator import SimulatorSettings, create_app
-from tests.invoices.test_api import invoice
+from tests.factories import invoice_body as invoice
 from tests.support.live import serve
 
 

@@ -15,16 +15,15 @@ from app.config import Settings
 from app.kit.time import utcnow
 from app.main import create_app
 from app.models.directory import CachedStructure
-
-from .conftest import Simulator
+from tests.support.simulator import SimulatorAdmin
 
 SLOW = 6.0
 
 
 async def test_structure_requirements_and_active_services(
-    gateway: httpx.AsyncClient, simulator: Simulator
+    client: httpx.AsyncClient, simulator: SimulatorAdmin
 ) -> None:
-    answer = await gateway.get("/v1/directory/structures/21330063500025")
+    answer = await client.get("/v1/directory/structures/21330063500025")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["siret"] == "21330063500025"
@@ -44,15 +43,15 @@ async def test_structure_requirements_and_active_services(
     assert body["fetched_at"] and body["expires_at"] > body["fetched_at"]
 
     calls = await simulator.calls()
-    again = await gateway.get("/v1/directory/structures/21330063500025")
+    again = await client.get("/v1/directory/structures/21330063500025")
     assert again.json()["fetched_at"] == body["fetched_at"]
     assert await simulator.calls() == calls
 
 
 async def test_payment_status_not_reported_is_shown(
-    gateway: httpx.AsyncClient, simulator: Simulator
+    client: httpx.AsyncClient, simulator: SimulatorAdmin
 ) -> None:
-    body = (await gateway.get("/v1/directory/structures/21310555400017")).json()
+    body = (await client.get("/v1/directory/structures/21310555400017")).json()
     assert body["requirements"] == {
         "service_code_required": True,
         "engagement_required": True,
@@ -62,51 +61,49 @@ async def test_payment_status_not_reported_is_shown(
 
 
 async def test_inactive_structure_has_no_requirements(
-    gateway: httpx.AsyncClient, simulator: Simulator
+    client: httpx.AsyncClient, simulator: SimulatorAdmin
 ) -> None:
-    body = (await gateway.get("/v1/directory/structures/21330106200013")).json()
+    body = (await client.get("/v1/directory/structures/21330106200013")).json()
     assert (body["status"], body["active"], body["requirements"]) == ("INACTIVE", False, None)
     assert body["services"] == []
 
 
-async def test_malformed_siret_is_a_422_problem(gateway: httpx.AsyncClient) -> None:
-    answer = await gateway.get("/v1/directory/structures/21330063500026")
+async def test_malformed_siret_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/v1/directory/structures/21330063500026")
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["errors"][0]["field"] == "path:siret"
 
 
 async def test_unknown_siret_is_a_404_problem(
-    gateway: httpx.AsyncClient, simulator: Simulator
+    client: httpx.AsyncClient, simulator: SimulatorAdmin
 ) -> None:
-    answer = await gateway.get("/v1/directory/structures/21330063500033")
+    answer = await client.get("/v1/directory/structures/21330063500033")
     assert answer.status_code == 404
     assert answer.json()["type"].endswith("/structure-not-found")
 
 
 async def test_ambiguous_siret_is_a_409_problem(
-    gateway: httpx.AsyncClient, simulator: Simulator
+    client: httpx.AsyncClient, simulator: SimulatorAdmin
 ) -> None:
-    answer = await gateway.get("/v1/directory/structures/21330110400013")
+    answer = await client.get("/v1/directory/structures/21330110400013")
     assert answer.status_code == 409
     assert answer.json()["type"].endswith("/structure-ambiguous")
 
 
 @pytest.fixture
-async def impatient_gateway(
-    dir_settings: Settings, clean_db: None
-) -> AsyncIterator[httpx.AsyncClient]:
+async def impatient_gateway(settings: Settings, clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        dir_settings.model_copy(update={"directory_lookup_timeout": timedelta(seconds=0.3)})
+        settings.model_copy(update={"directory_lookup_timeout": timedelta(seconds=0.3)})
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://client") as client:
             yield client
 
 
 async def test_slow_directory_is_a_503_problem_and_not_a_hang(
-    impatient_gateway: httpx.AsyncClient, simulator: Simulator
+    impatient_gateway: httpx.AsyncClient, simulator: SimulatorAdmin
 ) -> None:
     await simulator.fault("rechercherStructure", delay_seconds=SLOW)
     started = time.monotonic()
@@ -117,12 +114,12 @@ async def test_slow_directory_is_a_503_problem_and_not_a_hang(
 
 
 async def test_slow_directory_answers_stale_from_the_cache(
-    gateway: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     impatient_gateway: httpx.AsyncClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    first = await gateway.get("/v1/directory/structures/21690123100011")
+    first = await client.get("/v1/directory/structures/21690123100011")
     assert first.status_code == 200, first.text
     async with sessionmaker() as session, session.begin():
         await session.execute(update(CachedStructure).values(expires_at=utcnow()))

@@ -20,8 +20,10 @@ from app.kit.queue import connect_queue
 from app.kit.time import utcnow
 from app.models.directory import CachedService, CachedStructure
 from app.runtime import Runtime
+from tests.factories import invoice_document
+from tests.support.simulator import SimulatorAdmin
 
-from .conftest import SHORT, TIMEOUT, Simulator, document
+from .conftest import SHORT, TIMEOUT
 
 PAYS = "21330063500025"
 SLOW = 6.0  # seconds the simulator waits; every timeout below is far shorter
@@ -62,12 +64,12 @@ async def lookup(
 
 async def test_second_lookup_is_served_by_the_cache(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        assert await directory_errors(session, chorus, document(), TIMEOUT) == []
+        assert await directory_errors(session, chorus, invoice_document(), TIMEOUT) == []
     first = await simulator.calls()
     assert first["rechercherStructure"] == 1
     assert first["consulterStructure"] == 1
@@ -75,7 +77,7 @@ async def test_second_lookup_is_served_by_the_cache(
     assert first["consulterServiceStructure"] == 1  # only the service on the invoice
 
     async with sessionmaker() as session, session.begin():
-        assert await directory_errors(session, chorus, document(), TIMEOUT) == []
+        assert await directory_errors(session, chorus, invoice_document(), TIMEOUT) == []
     assert await simulator.calls() == first
 
     async with sessionmaker() as session:
@@ -86,7 +88,7 @@ async def test_second_lookup_is_served_by_the_cache(
 
 async def test_a_new_service_on_a_cached_structure_costs_one_call(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
@@ -100,7 +102,7 @@ async def test_a_new_service_on_a_cached_structure_costs_one_call(
 
 async def test_expired_entry_is_fetched_again(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
@@ -120,7 +122,7 @@ async def test_expired_entry_is_fetched_again(
 
 async def test_unknown_siret_is_cached_too(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
@@ -135,7 +137,7 @@ async def test_unknown_siret_is_cached_too(
 
 async def test_slow_directory_without_cache_fails_fast(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     redis_url: str,
     clean_db: None,
@@ -146,7 +148,7 @@ async def test_slow_directory_without_cache_fails_fast(
     try:
         with pytest.raises(DirectoryUnavailable):
             async with unit_of_work(sessionmaker, queue) as session:
-                await directory_errors(session, chorus, document(), SHORT)
+                await directory_errors(session, chorus, invoice_document(), SHORT)
     finally:
         await queue.close()
     assert time.monotonic() - started < SLOW - 1
@@ -161,7 +163,7 @@ async def test_slow_directory_without_cache_fails_fast(
 
 async def test_slow_directory_answers_from_the_stale_cache(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
@@ -170,7 +172,7 @@ async def test_slow_directory_answers_from_the_stale_cache(
     await simulator.fault("rechercherStructure", delay_seconds=SLOW)
     started = time.monotonic()
     async with sessionmaker() as session, session.begin():
-        errors = await directory_errors(session, chorus, document(service=None), SHORT)
+        errors = await directory_errors(session, chorus, invoice_document(service=None), SHORT)
     assert time.monotonic() - started < SLOW - 1
     assert [e.code for e in errors] == ["CPP-DIR-04"]  # judged on the stale entry
     entry = await lookup(sessionmaker, chorus)  # the fault is used up: fresh again
@@ -179,7 +181,7 @@ async def test_slow_directory_answers_from_the_stale_cache(
 
 async def test_unreachable_directory_answers_from_the_stale_cache(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
@@ -193,7 +195,7 @@ async def test_unreachable_directory_answers_from_the_stale_cache(
 async def test_background_refresh_takes_entries_in_use_near_expiry(
     runtime: Runtime,
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     await lookup(sessionmaker, chorus, PAYS, service_code="SERV-FINANCES")
@@ -248,7 +250,7 @@ async def test_background_refresh_takes_entries_in_use_near_expiry(
 
 
 async def test_refresh_job_survives_an_unreachable_directory(
-    runtime: Runtime, simulator: Simulator
+    runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
     await simulator.fault("rechercherStructure", status=503)
     assert await refresh_directory_entry({"runtime": runtime}, PAYS) == "unavailable"

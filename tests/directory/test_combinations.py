@@ -7,8 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.chorus import ChorusClient
 from app.directory import directory_errors
+from tests.factories import invoice_document
+from tests.support.simulator import SimulatorAdmin
 
-from .conftest import TIMEOUT, Simulator, document
+from .conftest import TIMEOUT
 
 PAYS = "21330063500025"
 EJ = "EJ1300458721"
@@ -93,13 +95,16 @@ async def test_directory_combination(
     engagement: str | None,
     expected: list[tuple[str, str]],
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session:
         errors = await directory_errors(
-            session, chorus, document(recipient, service=service, engagement=engagement), TIMEOUT
+            session,
+            chorus,
+            invoice_document(recipient=recipient, service=service, engagement=engagement),
+            TIMEOUT,
         )
     assert [(e.field, e.code) for e in errors] == expected
     for error in errors:
@@ -110,9 +115,12 @@ async def test_directory_combination(
 async def test_scenario_recipients_accept_the_example_invoice(
     recipient: str,
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session:
-        assert await directory_errors(session, chorus, document(recipient), TIMEOUT) == []
+        assert (
+            await directory_errors(session, chorus, invoice_document(recipient=recipient), TIMEOUT)
+            == []
+        )

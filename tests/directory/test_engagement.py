@@ -12,8 +12,10 @@ from app.chorus import ChorusClient
 from app.directory import DirectoryPolicy, directory_errors
 from app.runtime import Runtime
 from app.submission.jobs import submit_invoice
+from tests.factories import invoice_body, invoice_document
+from tests.support.simulator import SimulatorAdmin
 
-from .conftest import TIMEOUT, Simulator, document, invoice_body
+from .conftest import TIMEOUT
 
 VERIFY = DirectoryPolicy(
     ttl=timedelta(days=1),
@@ -37,13 +39,13 @@ async def test_engagement_is_looked_up_when_asked(
     engagement: str,
     codes: list[str],
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session, session.begin():
         errors = await directory_errors(
-            session, chorus, document(engagement=engagement), TIMEOUT, policy=VERIFY
+            session, chorus, invoice_document(engagement=engagement), TIMEOUT, policy=VERIFY
         )
     assert [e.code for e in errors] == codes
     assert (await simulator.calls())["rechercherEngagementJuridique"] == 1
@@ -51,37 +53,37 @@ async def test_engagement_is_looked_up_when_asked(
 
 async def test_engagement_is_not_looked_up_by_default(
     chorus: ChorusClient,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
     clean_db: None,
 ) -> None:
     async with sessionmaker() as session, session.begin():
         errors = await directory_errors(
-            session, chorus, document(engagement="EJ0000000000"), TIMEOUT
+            session, chorus, invoice_document(engagement="EJ0000000000"), TIMEOUT
         )
     assert errors == []
     assert "rechercherEngagementJuridique" not in await simulator.calls()
 
 
 async def test_unknown_engagement_makes_the_invoice_invalid_in_the_job(
-    gateway: httpx.AsyncClient, runtime: Runtime, simulator: Simulator
+    client: httpx.AsyncClient, runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
     runtime.settings = runtime.settings.model_copy(update={"directory_verify_engagement": True})
     body = invoice_body(engagement="EJ0000000000")
-    created = await gateway.post("/v1/invoices", json=body, headers={"Idempotency-Key": "ej-1"})
+    created = await client.post("/v1/invoices", json=body, headers={"Idempotency-Key": "ej-1"})
     assert created.status_code == 202, created.text
     invoice_id = created.json()["id"]
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "invalid"
-    invoice = (await gateway.get(f"/v1/invoices/{invoice_id}")).json()
+    invoice = (await client.get(f"/v1/invoices/{invoice_id}")).json()
     assert "CPP-DIR-11" in invoice["status_comment"]
 
 
 async def test_unreachable_engagement_api_postpones_the_invoice(
-    gateway: httpx.AsyncClient, runtime: Runtime, simulator: Simulator
+    client: httpx.AsyncClient, runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
     runtime.settings = runtime.settings.model_copy(update={"directory_verify_engagement": True})
     await simulator.fault("rechercherEngagementJuridique", status=403)
-    created = await gateway.post(
+    created = await client.post(
         "/v1/invoices", json=invoice_body(), headers={"Idempotency-Key": "ej-2"}
     )
     invoice_id = created.json()["id"]

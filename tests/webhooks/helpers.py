@@ -19,7 +19,7 @@ from app.runtime import Runtime
 from app.webhooks.deps import get_url_guard
 from app.webhooks.jobs import deliver_webhook
 from app.webhooks.service import webhook_service
-from app.webhooks.url_guard import UrlGuard
+from app.webhooks.url_guard import Resolver, UrlGuard
 
 FAST = {
     "webhook_allowed_networks": "127.0.0.0/8",
@@ -45,6 +45,17 @@ def event_data(**changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+def resolver(answers: dict[str, list[str]]) -> Resolver:
+    """A fake DNS: each host answers these addresses; any other is unknown."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError(f"fake DNS: no such host {host}")
+        return answers[host]
+
+    return resolve
 
 
 def use_guard(app: FastAPI, guard: UrlGuard) -> None:

@@ -27,10 +27,10 @@ from tests.webhooks.helpers import (
     endpoint_row,
     publish,
     register,
+    resolver,
     set_endpoint,
     use_guard,
 )
-from tests.webhooks.test_url_guard import resolver
 
 
 async def test_crud_and_event_type_filters(api: httpx.AsyncClient) -> None:

@@ -12,16 +12,8 @@ from cryptography.fernet import Fernet
 from app.config import Settings
 from app.webhooks.delivery import PreparedAttempt, send
 from app.webhooks.policy import DeliveryPolicy
-from app.webhooks.url_guard import BlockedUrl, Resolver, UnresolvedHost, UrlGuard, blocked_reason
-
-
-def resolver(answers: dict[str, list[str]]) -> Resolver:
-    async def resolve(host: str, port: int) -> list[str]:
-        if host not in answers:
-            raise OSError(f"fake DNS: no such host {host}")
-        return answers[host]
-
-    return resolve
+from app.webhooks.url_guard import BlockedUrl, UnresolvedHost, UrlGuard, blocked_reason
+from tests.webhooks.helpers import resolver
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ from app.formats import Syntax, render
 from app.models import Invoice, InvoiceFile
 from app.submission.attempts import DepositClaim, Mode
 from app.submission.deposit import file_to_deposit
-from tests.invoices.test_api import invoice, post
+from tests.factories import invoice_body as invoice
+from tests.factories import post_invoice as post
 
 SUPPLIER = "81234567600017"
 

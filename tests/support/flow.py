@@ -1,13 +1,14 @@
-"""Driving one invoice through the gateway and the simulator, step by step."""
+"""Driving invoices through the gateway and a simulator on a clock of its own, step by step.
+
+Jobs are called directly (no worker process), so each step of a lifecycle happens when the
+test says so, and the simulator's clock is advanced instead of waiting.
+"""
 
 from __future__ import annotations
 
-import copy
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,26 +18,12 @@ from app.models import Invoice, StatusSyncCursor
 from app.runtime import Runtime
 from app.submission.jobs import submit_invoice
 from app.tracking import jobs, sync
+from tests.factories import PAYS, SUPPLIER, invoice_body
 
-EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "invoice.json").read_text())
-SUPPLIER = "81234567600017"
-PAYS = "21330063500025"
-REJECTS = "21750001600019"
-SUSPENDS = "21690123100011"
-RECYCLES = "21130055300016"
-NO_PAYMENT_STATUS = "21310555400017"
 STEP = 5.0
 # Statuses change exactly on step boundaries; a sync asks a little after them, as a real
 # one always does (the search window ends, exclusive, at the time of the call).
 EPSILON = 0.01
-
-
-def invoice_body(number: str, recipient: str = PAYS, **changes: Any) -> dict[str, Any]:
-    body = copy.deepcopy(EXAMPLE)
-    body["number"] = number
-    body["recipient"]["siret"] = recipient
-    body.update(changes)
-    return body
 
 
 @dataclass
@@ -52,7 +39,7 @@ class Flow:
     async def post(self, number: str, recipient: str = PAYS) -> str:
         response = await self.api.post(
             "/v1/invoices",
-            json=invoice_body(number, recipient),
+            json=invoice_body(number=number, recipient=recipient),
             headers={"Idempotency-Key": f"key-{number}"},
         )
         assert response.status_code == 202, response.text

@@ -17,33 +17,33 @@ from app.models.invoice import Invoice, InvoiceEvent
 from app.models.webhook import WebhookMessage
 from app.runtime import Runtime
 from app.submission.jobs import submit_invoice
-
-from .conftest import Simulator, invoice_body
+from tests.factories import invoice_body
+from tests.support.simulator import SimulatorAdmin
 
 PAYS = "21330063500025"
 EJ = "EJ1300458721"
 
 
 async def post_invoice(
-    gateway: httpx.AsyncClient, key: str, recipient: str = PAYS, **changes: Any
+    client: httpx.AsyncClient, key: str, recipient: str = PAYS, **changes: Any
 ) -> str:
-    body = invoice_body(recipient, **changes)
-    answer = await gateway.post("/v1/invoices", json=body, headers={"Idempotency-Key": key})
+    body = invoice_body(recipient=recipient, **changes)
+    answer = await client.post("/v1/invoices", json=body, headers={"Idempotency-Key": key})
     assert answer.status_code == 202, answer.text
     return str(answer.json()["id"])
 
 
-async def deposits(simulator: Simulator) -> list[dict[str, Any]]:
+async def deposits(simulator: SimulatorAdmin) -> list[dict[str, Any]]:
     stats = (await simulator.client.get("/_simulator/stats")).json()
     return list(stats["deposits"])
 
 
 async def test_valid_invoice_is_deposited(
-    gateway: httpx.AsyncClient, runtime: Runtime, simulator: Simulator
+    client: httpx.AsyncClient, runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
-    invoice_id = await post_invoice(gateway, "valid-1")
+    invoice_id = await post_invoice(client, "valid-1")
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "deposited"
-    body = (await gateway.get(f"/v1/invoices/{invoice_id}")).json()
+    body = (await client.get(f"/v1/invoices/{invoice_id}")).json()
     assert body["status"] == "submitted"
     assert len(await deposits(simulator)) == 1
 
@@ -68,17 +68,17 @@ async def test_invoice_failing_the_directory_becomes_invalid(
     service: str | None,
     engagement: str | None,
     codes: list[str],
-    gateway: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     runtime: Runtime,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     invoice_id = await post_invoice(
-        gateway, f"invalid-{recipient}", recipient, service=service, engagement=engagement
+        client, f"invalid-{recipient}", recipient, service=service, engagement=engagement
     )
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "invalid"
 
-    body = (await gateway.get(f"/v1/invoices/{invoice_id}")).json()
+    body = (await client.get(f"/v1/invoices/{invoice_id}")).json()
     assert body["status"] == "invalid"
     for code in codes:
         assert code in body["status_comment"]
@@ -110,22 +110,22 @@ async def test_invoice_failing_the_directory_becomes_invalid(
 
 
 async def test_number_of_an_invalid_invoice_can_be_used_again(
-    gateway: httpx.AsyncClient, runtime: Runtime, simulator: Simulator
+    client: httpx.AsyncClient, runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
-    first = await post_invoice(gateway, "reuse-1", "21330100500012", service=None)
+    first = await post_invoice(client, "reuse-1", "21330100500012", service=None)
     assert await submit_invoice({"runtime": runtime}, first) == "invalid"
-    second = await post_invoice(gateway, "reuse-2", "21330100500012", service="SERV-ACCUEIL")
+    second = await post_invoice(client, "reuse-2", "21330100500012", service="SERV-ACCUEIL")
     assert await submit_invoice({"runtime": runtime}, second) == "deposited"
 
 
 async def test_unreachable_directory_postpones_the_invoice(
-    gateway: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     runtime: Runtime,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     await simulator.fault("rechercherStructure", status=503)
-    invoice_id = await post_invoice(gateway, "unreachable-1")
+    invoice_id = await post_invoice(client, "unreachable-1")
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "deferred"
 
     async with sessionmaker() as session:
@@ -157,61 +157,61 @@ async def expire_all(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
 
 
 async def test_stale_entry_never_makes_an_invoice_invalid(
-    gateway: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     runtime: Runtime,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    assert (await gateway.get("/v1/directory/structures/21330100500012")).status_code == 200
+    assert (await client.get("/v1/directory/structures/21330100500012")).status_code == 200
     await expire_all(sessionmaker)
     await simulator.fault("rechercherStructure", status=503)
-    invoice_id = await post_invoice(gateway, "stale-1", "21330100500012", service=None)
+    invoice_id = await post_invoice(client, "stale-1", "21330100500012", service=None)
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "deferred"
 
 
 async def test_stale_entry_that_passes_lets_the_invoice_through(
-    gateway: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     runtime: Runtime,
-    simulator: Simulator,
+    simulator: SimulatorAdmin,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    first = await post_invoice(gateway, "warm-1", number="WARM-1")
+    first = await post_invoice(client, "warm-1", number="WARM-1")
     assert await submit_invoice({"runtime": runtime}, first) == "deposited"
     await expire_all(sessionmaker)
     await simulator.fault("rechercherStructure", status=503)
-    invoice_id = await post_invoice(gateway, "stale-2", number="STALE-2")
+    invoice_id = await post_invoice(client, "stale-2", number="STALE-2")
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "deposited"
 
 
 async def test_cached_entry_spares_chorus_calls(
-    gateway: httpx.AsyncClient, runtime: Runtime, simulator: Simulator
+    client: httpx.AsyncClient, runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
-    first = await post_invoice(gateway, "cache-1", number="CACHE-1")
+    first = await post_invoice(client, "cache-1", number="CACHE-1")
     assert await submit_invoice({"runtime": runtime}, first) == "deposited"
     calls = await simulator.directory_calls()
-    second = await post_invoice(gateway, "cache-2", number="CACHE-2")
+    second = await post_invoice(client, "cache-2", number="CACHE-2")
     assert await submit_invoice({"runtime": runtime}, second) == "deposited"
     assert await simulator.directory_calls() == calls
 
 
 async def test_preflight_can_be_switched_off(
-    gateway: httpx.AsyncClient, runtime: Runtime, simulator: Simulator
+    client: httpx.AsyncClient, runtime: Runtime, simulator: SimulatorAdmin
 ) -> None:
     runtime.settings = runtime.settings.model_copy(update={"directory_preflight_enabled": False})
-    invoice_id = await post_invoice(gateway, "off-1", "21330100500012", service=None)
+    invoice_id = await post_invoice(client, "off-1", "21330100500012", service=None)
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "deposited"
     assert await simulator.directory_calls() == 0
 
 
 @pytest.mark.parametrize(("recipient", "reports"), [(PAYS, True), ("21310555400017", False)])
 async def test_preflight_records_whether_the_recipient_reports_payment(
-    gateway: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     runtime: Runtime,
     sessionmaker: async_sessionmaker[AsyncSession],
     recipient: str,
     reports: bool,
 ) -> None:
-    invoice_id = await post_invoice(gateway, f"reports-{recipient}", recipient)
+    invoice_id = await post_invoice(client, f"reports-{recipient}", recipient)
     assert await submit_invoice({"runtime": runtime}, invoice_id) == "deposited"
     async with sessionmaker() as session:
         invoice = await session.get(Invoice, uuid.UUID(invoice_id))

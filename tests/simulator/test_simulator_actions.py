@@ -10,10 +10,7 @@ import httpx
 import pytest
 
 from app.simulator import FixedClock, SimulatorSettings, create_app
-from tests.simulator.helpers import START, account
-
-SUPPLIER = "81234567600017"
-SUSPENDS = "21690123100011"
+from tests.simulator.helpers import START, SUPPLIER, SUSPENDS, account
 
 
 @pytest.fixture

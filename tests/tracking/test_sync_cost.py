@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from app.kit.time import utcnow
 from app.models import Invoice, WebhookMessage
-from tests.lifecycle.helpers import PAYS, SUPPLIER, Flow, calls_between
+from tests.factories import PAYS, SUPPLIER
+from tests.support.flow import Flow, calls_between
 
 IN_FLIGHT = 2000
 # More than the sync overlap (300 s), less than a token's life on the simulator clock.

@@ -8,16 +8,8 @@ import uuid
 from sqlalchemy import select
 
 from app.models import WebhookMessage
-from tests.lifecycle.helpers import (
-    NO_PAYMENT_STATUS,
-    RECYCLES,
-    REJECTS,
-    SUSPENDS,
-    Flow,
-    calls_between,
-    chorus_path,
-    invoice_body,
-)
+from tests.factories import NO_PAYMENT_STATUS, RECYCLES, REJECTS, SUSPENDS, invoice_body
+from tests.support.flow import Flow, calls_between, chorus_path
 
 
 async def test_paid_path_step_by_step(flow: Flow) -> None:
@@ -90,13 +82,13 @@ async def test_rejected_with_reason_then_replaced(flow: Flow) -> None:
 
     replace = f"/v1/invoices/{invoice_id}/replace"
     same_number = await flow.api.post(
-        replace, json=invoice_body("LC-REJ-1"), headers={"Idempotency-Key": "r-1"}
+        replace, json=invoice_body(number="LC-REJ-1"), headers={"Idempotency-Key": "r-1"}
     )
     assert same_number.status_code == 409
     assert same_number.json()["type"].endswith("/replacement-number-reused")
 
     response = await flow.api.post(
-        replace, json=invoice_body("LC-REJ-1B"), headers={"Idempotency-Key": "r-2"}
+        replace, json=invoice_body(number="LC-REJ-1B"), headers={"Idempotency-Key": "r-2"}
     )
     assert response.status_code == 202, response.text
     new = response.json()
@@ -109,18 +101,18 @@ async def test_rejected_with_reason_then_replaced(flow: Flow) -> None:
     assert "Replaced by invoice LC-REJ-1B" in old["history"][-1]["comment"]
 
     replay = await flow.api.post(
-        replace, json=invoice_body("LC-REJ-1B"), headers={"Idempotency-Key": "r-2"}
+        replace, json=invoice_body(number="LC-REJ-1B"), headers={"Idempotency-Key": "r-2"}
     )
     assert replay.status_code == 202 and replay.json()["id"] == new["id"]
     assert replay.headers["idempotent-replayed"] == "true"
     again = await flow.api.post(
-        replace, json=invoice_body("LC-REJ-1C"), headers={"Idempotency-Key": "r-3"}
+        replace, json=invoice_body(number="LC-REJ-1C"), headers={"Idempotency-Key": "r-3"}
     )
     assert again.status_code == 409
     assert again.json()["type"].endswith("/invoice-already-replaced")
     # The old number stays refused for a plain new invoice too (Chorus would refuse it).
     reuse = await flow.api.post(
-        "/v1/invoices", json=invoice_body("LC-REJ-1"), headers={"Idempotency-Key": "r-4"}
+        "/v1/invoices", json=invoice_body(number="LC-REJ-1"), headers={"Idempotency-Key": "r-4"}
     )
     assert reuse.status_code == 409
 
@@ -135,7 +127,7 @@ async def test_only_a_rejected_invoice_is_replaced(flow: Flow) -> None:
     invoice_id = await flow.delivered("LC-NOREP-1")
     response = await flow.api.post(
         f"/v1/invoices/{invoice_id}/replace",
-        json=invoice_body("LC-NOREP-2"),
+        json=invoice_body(number="LC-NOREP-2"),
         headers={"Idempotency-Key": "nr-1"},
     )
     assert response.status_code == 409

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from tests.lifecycle.helpers import RECYCLES, SUSPENDS, Flow
+from tests.factories import RECYCLES, SUSPENDS
+from tests.support.flow import Flow
 
 PDF = base64.b64encode(b"%PDF-1.4 proof").decode()
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import WebhookDelivery, WebhookMessage
-from tests.invoices.test_api import invoice, post
+from tests.factories import invoice_body as invoice
+from tests.factories import post_invoice as post
 
 
 async def test_accepting_an_invoice_publishes_to_subscribed_endpoints_only(

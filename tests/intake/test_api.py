@@ -1,29 +1,14 @@
-"""The ERP-facing API against a real PostgreSQL and Redis."""
+"""Posting invoices to the API, against a real PostgreSQL and Redis."""
 
 from __future__ import annotations
-
-import copy
-import json
-from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Invoice, OutboxMessage
-
-EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "invoice.json").read_text())
-
-
-def invoice(**changes: Any) -> dict[str, Any]:
-    body = copy.deepcopy(EXAMPLE)
-    body.update(changes)
-    return body
-
-
-async def post(client: httpx.AsyncClient, body: dict[str, Any], key: str) -> httpx.Response:
-    return await client.post("/v1/invoices", json=body, headers={"Idempotency-Key": key})
+from tests.factories import invoice_body as invoice
+from tests.factories import post_invoice as post
 
 
 async def test_post_invoice_stores_invoice_and_outbox_row_before_answering(
@@ -116,57 +101,3 @@ async def test_future_invoice_date_is_refused(client: httpx.AsyncClient) -> None
     response = await post(client, invoice(issue_date="2999-01-01", due_date=None), "key-8")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "issue_date"
-
-
-async def test_get_status_and_history(client: httpx.AsyncClient) -> None:
-    created = (await post(client, invoice(), "key-9")).json()
-    status = await client.get(f"/v1/invoices/{created['id']}/status")
-    assert status.status_code == 200
-    body = status.json()
-    assert body["status"] == "accepted"
-    assert body["chorus_status"] is None
-    assert [(h["source"], h["status"]) for h in body["history"]] == [("erp", "accepted")]
-    full = (await client.get(f"/v1/invoices/{created['id']}")).json()
-    assert full["document"]["number"] == "FA-2026-00042"
-    assert full["attempts"] == []
-
-
-async def test_unknown_invoice_is_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/invoices/00000000-0000-0000-0000-000000000000")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
-
-
-async def test_list_filters_and_cursor_pagination(client: httpx.AsyncClient) -> None:
-    ids = []
-    for n in range(5):
-        body = invoice(number=f"FA-LIST-{n}")
-        body["recipient"]["siret"] = "21750001600019" if n % 2 else "21330063500025"
-        ids.append((await post(client, body, f"list-{n}")).json()["id"])
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/v1/invoices", params=params)).json()
-        seen += [i["id"] for i in page["data"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == list(reversed(ids))
-    filtered = (
-        await client.get("/v1/invoices", params={"recipient_siret": "21750001600019"})
-    ).json()
-    assert {i["number"] for i in filtered["data"]} == {"FA-LIST-1", "FA-LIST-3"}
-    by_status = (await client.get("/v1/invoices", params={"status": "paid"})).json()
-    assert by_status["data"] == []
-    bad = await client.get("/v1/invoices", params={"cursor": "nope"})
-    assert bad.status_code == 400
-
-
-async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
-    ready = await client.get("/readyz")
-    assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
