@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -54,7 +53,7 @@ async def test_deposit_then_follow_the_flux_and_invoice(
     rendered = render(document)
     deposit = await client.deposit_flux(rendered.content, rendered.file_name, rendered.syntax)
     assert deposit.numero_flux_depot.startswith("CPP001")
-    await asyncio.sleep(0.5)
+    await http.post(f"{simulator_url}/_simulator/clock/advance", json={"seconds": 0.5})
     report = await client.get_flux_report(deposit.numero_flux_depot)
     assert report.etat_courant_depot_flux == "IN_INTEGRE"
     found = await client.search_supplier_invoices_all(flux_number=deposit.numero_flux_depot)

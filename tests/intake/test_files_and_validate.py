@@ -14,8 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.models import Invoice, InvoiceFile
-from app.submission.attempts import DepositClaim, Mode
-from app.submission.deposit import file_to_deposit
 from tests.factories import invoice_body as invoice
 from tests.factories import post_invoice as post
 
@@ -142,25 +140,6 @@ async def test_bad_base64_and_missing_part_are_named(client: httpx.AsyncClient) 
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "file"
-
-
-def test_the_original_file_is_deposited_byte_for_byte() -> None:
-    original = rendered(Syntax.UBL_INVOICE) + b"\n<!-- the ERP's own bytes -->\n"
-    claim = DepositClaim(
-        invoice_id=uuid.uuid4(),
-        lease_token=uuid.uuid4(),
-        mode=Mode.DEPOSIT,
-        attempt_id=uuid.uuid4(),
-        attempt_number=1,
-        attempt_started_at=None,  # type: ignore[arg-type]
-        number="FA-2026-00042",
-        supplier_siret=SUPPLIER,
-        syntax=Syntax.UBL_INVOICE.value,
-        document=invoice(),
-        original_content=original,
-        original_file_name="mine.xml",
-    )
-    assert file_to_deposit(claim) == (original, "mine.xml")
 
 
 async def test_the_erps_own_pdf_is_the_visible_part_of_its_factur_x(
