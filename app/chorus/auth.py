@@ -22,14 +22,12 @@ from app.chorus.errors import (
     ChorusAuthError,
     ChorusError,
     ChorusProtocolError,
-    ChorusUnavailableError,
 )
 from app.chorus.responses import (
-    elapsed_ms,
     json_object,
     log_call,
-    log_failure,
     raise_if_unavailable,
+    send,
 )
 
 TOKEN_OPERATION = "token"
@@ -112,30 +110,21 @@ class TokenProvider:
     async def _fetch(self) -> _CachedToken:
         config = self._config
         started = self._clock()
-        perf_start = time.perf_counter()
-        # `from None` below: a chained httpx error holds the request, whose form has the secret.
-        try:
-            response = await self._http.post(
-                config.token_url,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": config.client_id,
-                    "client_secret": config.client_secret.get_secret_value(),
-                    "scope": config.scope,
-                },
-                headers={"Accept": "application/json"},
-            )
-        except httpx.TimeoutException as exc:
-            log_failure(TOKEN_OPERATION, perf_start, exc)
-            raise ChorusUnavailableError(
-                f"token endpoint timed out ({type(exc).__name__})", operation=TOKEN_OPERATION
-            ) from None
-        except httpx.TransportError as exc:
-            log_failure(TOKEN_OPERATION, perf_start, exc)
-            raise ChorusUnavailableError(
-                f"token endpoint unreachable ({type(exc).__name__})", operation=TOKEN_OPERATION
-            ) from None
-        log_call(TOKEN_OPERATION, response.status_code, elapsed_ms(perf_start))
+        request = self._http.post(
+            config.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": config.client_id,
+                "client_secret": config.client_secret.get_secret_value(),
+                "scope": config.scope,
+            },
+            headers={"Accept": "application/json"},
+        )
+        # No cause kept: a chained httpx error holds the request, whose form has the secret.
+        response, duration_ms = await send(
+            TOKEN_OPERATION, request, name="token endpoint ", keep_cause=False
+        )
+        log_call(TOKEN_OPERATION, response.status_code, duration_ms)
         payload = json_object(response)
         self._raise_for_status(response, payload)
         if payload is None:

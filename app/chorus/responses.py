@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from app.chorus.errors import ChorusUnavailableError
+from app.chorus.errors import ChorusProtocolError, ChorusUnavailableError
 from app.kit.retry_after import parse_retry_after
 
 logger = logging.getLogger("app.chorus")
@@ -37,6 +38,40 @@ def raise_if_unavailable(operation: str, response: httpx.Response, what: str = "
             http_status=status,
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
+
+
+async def send(
+    operation: str,
+    request: Awaitable[httpx.Response],
+    *,
+    name: str = "",
+    keep_cause: bool = True,
+) -> tuple[httpx.Response, float]:
+    """Await one HTTP exchange: its answer and duration, or a typed, logged failure.
+
+    A timeout or a transport failure is `ChorusUnavailableError`. `keep_cause=False` drops
+    the httpx error, whose request may hold a secret (the token form).
+    """
+    started = time.perf_counter()
+    try:
+        response = await request
+    except httpx.TimeoutException as exc:
+        log_failure(operation, started, exc)
+        raise ChorusUnavailableError(
+            f"{name}timed out ({type(exc).__name__})", operation=operation
+        ) from (exc if keep_cause else None)
+    except httpx.TransportError as exc:
+        log_failure(operation, started, exc)
+        detail = f"{type(exc).__name__}: {exc}" if keep_cause else type(exc).__name__
+        raise ChorusUnavailableError(f"{name}unreachable ({detail})", operation=operation) from (
+            exc if keep_cause else None
+        )
+    except httpx.RequestError as exc:
+        log_failure(operation, started, exc)
+        raise ChorusProtocolError(
+            f"{name}unreadable answer ({type(exc).__name__})", operation=operation
+        ) from (exc if keep_cause else None)
+    return response, elapsed_ms(started)
 
 
 def elapsed_ms(started: float) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import httpx
 from pydantic import SecretStr
@@ -19,15 +18,13 @@ from app.chorus.errors import (
     ChorusAuthError,
     ChorusFunctionalError,
     ChorusProtocolError,
-    ChorusUnavailableError,
 )
 from app.chorus.responses import (
     JsonObject,
-    elapsed_ms,
     json_object,
     log_call,
-    log_failure,
     raise_if_unavailable,
+    send,
 )
 
 _DESCRIPTION = re.compile(r'error_description\s*=\s*"([^"]*)"', re.IGNORECASE)
@@ -124,27 +121,10 @@ class ChorusTransport:
             "Content-Type": "application/json;charset=utf-8",
             "Accept": "application/json",
         }
-        started = time.perf_counter()
-        try:
-            response = await self._http.request(
-                method, self._config.api_url(path), content=content, headers=headers
-            )
-        except httpx.TimeoutException as exc:
-            log_failure(operation, started, exc)
-            raise ChorusUnavailableError(
-                f"timed out ({type(exc).__name__})", operation=operation
-            ) from exc
-        except httpx.TransportError as exc:
-            log_failure(operation, started, exc)
-            raise ChorusUnavailableError(
-                f"transport error ({type(exc).__name__}: {exc})", operation=operation
-            ) from exc
-        except httpx.RequestError as exc:
-            log_failure(operation, started, exc)
-            raise ChorusProtocolError(
-                f"unreadable answer ({type(exc).__name__})", operation=operation
-            ) from exc
-        return response, elapsed_ms(started)
+        request = self._http.request(
+            method, self._config.api_url(path), content=content, headers=headers
+        )
+        return await send(operation, request)
 
 
 def _raise_for_status(

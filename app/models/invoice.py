@@ -42,7 +42,7 @@ class Invoice(Base):
         ),
         Index("ix_invoices_status_created_at", "status", "created_at"),
         Index("ix_invoices_created_at_id", "created_at", "id"),
-        # Invoices the supplier status sync follows (app/invoices/sync.py).
+        # Invoices the supplier status sync follows (app/tracking/sync.py).
         Index(
             "ix_invoices_followed_supplier",
             "supplier_siret",
