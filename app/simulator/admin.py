@@ -21,11 +21,16 @@ class Advance(BaseModel):
 
 
 class FaultSpec(BaseModel):
-    operation: str
+    operation: str = Field(description="An operation nickname, `token`, or `*` (every cpro call).")
     status: int | None = Field(default=None, ge=100, le=599)
-    count: int = Field(default=1, ge=1)
+    count: int | None = Field(default=1, ge=1, description="None: every call, until removed.")
     retry_after: int | None = Field(default=None, ge=0)
     delay_seconds: float = Field(default=0, ge=0)
+    after: bool = Field(
+        default=False, description="Play it once the call was processed (its effect stays)."
+    )
+    drop: bool = Field(default=False, description="Close the connection without answering.")
+    probability: float = Field(default=1.0, gt=0, le=1)
 
 
 def _fault_view(fault: Fault) -> dict[str, Any]:
@@ -35,6 +40,9 @@ def _fault_view(fault: Fault) -> dict[str, Any]:
         "remaining": fault.remaining,
         "retry_after": fault.retry_after,
         "delay_seconds": fault.delay_seconds,
+        "after": fault.after,
+        "drop": fault.drop,
+        "probability": fault.probability,
     }
 
 
@@ -104,10 +112,19 @@ def admin_router(ctx: Context) -> APIRouter:
 
     @router.post("/faults")
     async def add_fault(body: FaultSpec) -> dict[str, Any]:
-        if body.operation not in KNOWN_OPERATIONS:
+        if body.operation not in KNOWN_OPERATIONS | {"*"}:
             known = ", ".join(sorted(KNOWN_OPERATIONS))
             raise HTTPException(400, f"unknown operation {body.operation!r}; known: {known}")
-        fault = Fault(body.operation, body.status, body.count, body.retry_after, body.delay_seconds)
+        fault = Fault(
+            body.operation,
+            body.status,
+            body.count,
+            body.retry_after,
+            body.delay_seconds,
+            after=body.after,
+            drop=body.drop,
+            probability=body.probability,
+        )
         async with state.lock:
             state.faults.append(fault)
             return {"faults": [_fault_view(f) for f in state.faults]}

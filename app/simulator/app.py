@@ -36,7 +36,10 @@ def create_app(settings: SimulatorSettings | None = None, clock: Clock | None = 
     async def token(request: Request) -> Response:
         await count_call(state, TOKEN_OPERATION)
         fault = await play_fault(state, TOKEN_OPERATION)
-        return fault if fault is not None else await token_endpoint(request, state)
+        if fault is not None:
+            return fault
+        answer = await token_endpoint(request, state)
+        return await play_fault(state, TOKEN_OPERATION, answer) or answer
 
     @app.api_route("/cpro", methods=ALL_METHODS, include_in_schema=False)
     async def cpro_root(request: Request) -> Response:

@@ -27,16 +27,35 @@ async def count_call(state: SimulatorState, operation: str) -> None:
         state.calls[operation] += 1
 
 
-async def play_fault(state: SimulatorState, operation: str) -> Response | None:
-    """Play the next injected fault for this operation: wait, then answer its status if any."""
+class DroppedConnection(Response):
+    """Starts an answer and abandons it: the server closes the connection mid-response."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+        )
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+async def play_fault(
+    state: SimulatorState, operation: str, processed: Response | None = None
+) -> Response | None:
+    """Play the next injected fault for this operation: wait, then drop the connection or
+    answer its status. `processed`: the answer of a call already processed (after-faults),
+    which a fault without status or drop delivers late."""
     async with state.lock:
-        fault = state.take_fault(operation)
+        fault = state.take_fault(operation, after=processed is not None)
     if fault is None:
-        return None
+        return processed
     if fault.delay_seconds > 0:
         await asyncio.sleep(fault.delay_seconds)
+    if fault.drop:
+        return DroppedConnection()
     if fault.status is None:
-        return None
+        return processed
     headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
     return Response(status_code=fault.status, headers=headers)
 
@@ -78,6 +97,7 @@ async def cpro_endpoint(request: Request, path: str, ctx: Context) -> Response:
         return Response(status_code=413)
     try:
         body: dict[str, Any] = {} if operation.method == "GET" else parse_object(raw)
-        return await operation.handler(ctx, body)
+        answer = await operation.handler(ctx, body)
     except BadRequest as exc:
-        return exc.response()
+        answer = exc.response()
+    return await play_fault(state, operation.nickname, answer) or answer

@@ -37,6 +37,9 @@ class SimulatorSettings(BaseSettings):
         default=False,
         description="Answer an empty supplier search with 20000/TRA_MSG_00.015 (API.md 9.11).",
     )
+    fault_seed: int | None = Field(
+        default=None, description="Seed of the draws of probabilistic faults (repeatable runs)."
+    )
     max_flux_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_archive_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
     max_request_bytes: int = Field(default=64 * 1024 * 1024, gt=0)

@@ -8,6 +8,7 @@ background task is needed. Callers hold `SimulatorState.lock` around anything th
 from __future__ import annotations
 
 import asyncio
+import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -97,11 +98,22 @@ class FluxRecord:
 
 @dataclass
 class Fault:
-    operation: str
+    """An injected transport fault. `after`: played once the call has been processed (the
+    flux is recorded, the status changed), so the client loses an answer that took effect."""
+
+    operation: str  # a nickname, or "*" for every Chorus Pro operation (not the token)
     status: int | None
-    remaining: int
+    remaining: int | None  # None: every call, for as long as the fault stays
     retry_after: int | None
     delay_seconds: float
+    after: bool = False
+    drop: bool = False  # close the connection without an answer
+    probability: float = 1.0  # each matching call is hit with this probability
+
+    def matches(self, operation: str, after: bool) -> bool:
+        if self.after != after or self.remaining == 0:
+            return False
+        return self.operation == operation or (self.operation == "*" and operation != "token")
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,7 @@ class SimulatorState:
         self.tokens_issued = 0
         self.calls: Counter[str] = Counter()
         self.faults: list[Fault] = []
+        self.random = random.Random(self.settings.fault_seed)
         self.fluxes: dict[str, FluxRecord] = {}
         self.invoices: dict[int, InvoiceRecord] = {}
         self.deposits: list[dict[str, object]] = []
@@ -170,13 +183,18 @@ class SimulatorState:
 
     # Faults -------------------------------------------------------------------------------
 
-    def take_fault(self, operation: str) -> Fault | None:
+    def take_fault(self, operation: str, *, after: bool = False) -> Fault | None:
+        """The first fault that hits this call (each drawn with its probability), if any."""
         for fault in self.faults:
-            if fault.operation == operation and fault.remaining > 0:
+            if not fault.matches(operation, after):
+                continue
+            if fault.probability < 1.0 and self.random.random() >= fault.probability:
+                continue
+            if fault.remaining is not None:
                 fault.remaining -= 1
                 if fault.remaining == 0:
                     self.faults.remove(fault)
-                return fault
+            return fault
         return None
 
     # Deposits -----------------------------------------------------------------------------
