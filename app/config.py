@@ -79,6 +79,10 @@ class Settings(BaseSettings):
 
     # Worker behaviour.
     worker_max_jobs: int = 20
+    worker_shutdown_grace: Duration = Field(
+        default=timedelta(seconds=20),
+        description="On SIGTERM, how long jobs in flight may finish before they are cut short.",
+    )
     worker_poll_delay: PositiveDuration = timedelta(milliseconds=50)
     relay_interval: PositiveDuration = Field(
         default=timedelta(seconds=5),

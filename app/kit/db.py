@@ -38,7 +38,14 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: TIMESTAMP(timezone=True)}
 
 
+CONNECT_TIMEOUT = 5.0  # seconds: a database that does not answer is an outage, not a wait
+POOL_TIMEOUT = 10.0
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
+    if "isolation_level" not in kwargs:
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 

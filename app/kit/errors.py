@@ -6,13 +6,30 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.kit.outages import unavailable_dependency
+
 logger = logging.getLogger(__name__)
+
+OUTAGE_RETRY_AFTER = 5  # seconds: a restart or a failover is usually over by then
+OUTAGE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    DBAPIError,
+    PoolTimeout,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.exceptions.InterfaceError,
+    RedisError,
+)
+"""What a database or Redis outage raises (`unavailable_dependency` tells which it is)."""
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://chorus-gateway.dev/problems/"
@@ -132,6 +149,32 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
         return problem_response(problem, headers=getattr(exc, "headers", None))
+
+    async def _outage_or_bug(request: Request, exc: Exception) -> JSONResponse:
+        """A server we depend on is down: 503, try again; anything else is our bug: 500."""
+        dependency = unavailable_dependency(exc)
+        if dependency is None:
+            return await _unexpected(request, exc)
+        logger.warning(
+            "%s %s: the %s is unavailable (%s)",
+            request.method,
+            request.url.path,
+            dependency,
+            type(exc).__name__,
+        )
+        problem = Problem(
+            type=PROBLEM_BASE + "service-unavailable",
+            title="A server the gateway depends on is unavailable; nothing was changed",
+            status=503,
+            detail=f"the {dependency} does not answer; try again in a few seconds",
+            instance=request.url.path,
+        )
+        return problem_response(problem, headers={"Retry-After": str(OUTAGE_RETRY_AFTER)})
+
+    # Registered per class so that they answer from the exception middleware: the
+    # catch-all below re-raises after answering, which closes the client's connection.
+    for outage in OUTAGE_EXCEPTIONS:
+        app.add_exception_handler(outage, _outage_or_bug)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

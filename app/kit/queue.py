@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import QUEUE_INFO_KEY, AfterCommit, after_commit
@@ -15,6 +15,8 @@ from app.kit.db import QUEUE_INFO_KEY, AfterCommit, after_commit
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "chorus-gateway:queue"
+REDIS_CONNECT_TIMEOUT = 2.0  # seconds
+REDIS_TIMEOUT = 5.0
 
 
 @dataclass
@@ -40,9 +42,13 @@ def redis_settings(url: str, *, retries: int = 5) -> RedisSettings:
     return settings
 
 
-async def connect_queue(url: str, *, retries: int = 5) -> JobQueue:
-    pool = await create_pool(redis_settings(url, retries=retries), default_queue_name=QUEUE_NAME)
-    return JobQueue(pool)
+async def connect_queue(url: str) -> JobQueue:
+    """A queue on Redis at `url`, connecting on first use: a process starts, and keeps
+    serving, while Redis is away (every enqueue is backed by a durable record)."""
+    redis = ArqRedis.from_url(
+        url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+    return JobQueue(redis)
 
 
 def enqueue_after_commit(

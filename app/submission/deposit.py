@@ -44,7 +44,10 @@ from app.tracking.flux import expect_flux_report
 logger = logging.getLogger(__name__)
 
 DEPOSIT_OPERATION = "deposerFluxFacture"
-WORKER_STOPPED = "the worker stopped before Chorus Pro answered"
+NOT_RECORDED = (
+    "no answer was recorded for this attempt: the worker stopped, or lost its database, "
+    "before it could record what Chorus Pro answered"
+)
 DEFAULT_FILE_NAME = "invoice"
 
 
@@ -64,7 +67,7 @@ async def claim(
         if latest.outcome == AttemptOutcome.IN_FLIGHT:
             latest.outcome = AttemptOutcome.UNKNOWN.value
             latest.finished_at = now
-            latest.error = latest.error or WORKER_STOPPED
+            latest.error = latest.error or NOT_RECORDED
         attempt, mode = latest, Mode.LOOK_UP
     else:
         if invoice.submit_attempts >= policy.max_attempts:

@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from app.directory.service import DirectoryPolicy
+from app.kit.backoff import Backoff
+from app.kit.outages import unavailable_dependency
+from app.kit.time import utcnow
 from app.runtime import Runtime
 from app.submission import deposit
-from app.submission.attempts import Mode
+from app.submission.attempts import DepositClaim, DepositResult, Mode
 from app.submission.policy import SubmissionPolicy
 from app.submission.preflight import PreflightOutcome, check
 
 logger = logging.getLogger(__name__)
+
+RECORD_RETRY = Backoff(timedelta(milliseconds=500), timedelta(seconds=5))
+RECORD_MARGIN = timedelta(seconds=5)  # stop trying a little before the lease ends
+
+
+async def _record(
+    runtime: Runtime, claim: DepositClaim, result: DepositResult, policy: SubmissionPolicy
+) -> bool:
+    """Record what Chorus Pro answered, waiting out a database outage while the lease lasts.
+
+    The answer exists only in this process: losing it would cost a look-up, and a history
+    that cannot say what Chorus Pro answered.
+    """
+    deadline = claim.attempt_started_at + policy.lease - RECORD_MARGIN
+    failures = 0
+    while True:
+        try:
+            async with runtime.unit_of_work() as session:
+                return await deposit.record(session, claim, result, policy)
+        except Exception as exc:
+            if unavailable_dependency(exc) != "database" or utcnow() >= deadline:
+                raise
+            failures += 1
+            delay = RECORD_RETRY.after(failures)
+            logger.warning(
+                "invoice %s: Chorus Pro answered %s but the database is unavailable; "
+                "recording again in %.1f s",
+                claim.invoice_id,
+                result.outcome.value,
+                delay.total_seconds(),
+            )
+            await asyncio.sleep(delay.total_seconds())
 
 
 async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
@@ -37,8 +74,7 @@ async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
             result = await deposit.deposit(runtime.chorus, claim)
         else:
             result = await deposit.look_up(runtime.chorus, claim)
-        async with runtime.unit_of_work() as session:
-            deposit_again = await deposit.record(session, claim, result, policy)
+        deposit_again = await _record(runtime, claim, result, policy)
         outcome = result.outcome.value
         logger.info(
             "invoice %s: %s attempt %d -> %s",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from arq import cron
@@ -14,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings, get_settings
 from app.directory.jobs import refresh_directory_entry
 from app.directory.service import REFRESH_JOB, directory_service
+from app.kit.backoff import Backoff
 from app.kit.logging import configure_logging
+from app.kit.outages import unavailable_dependency
 from app.kit.queue import QUEUE_NAME, JobQueue, redis_settings
 from app.kit.time import utcnow
 from app.outbox import service as outbox
@@ -29,8 +34,12 @@ from app.webhooks.delivery import enqueue_due_deliveries
 from app.webhooks.jobs import deliver_webhook, recover_webhooks
 from app.webhooks.replay import RECOVER_JOB
 from app.webhooks.service import DELIVER_JOB
+from app.worker.outages import survives_outages
 
 logger = logging.getLogger(__name__)
+
+REDIS_RETRY_BASE = timedelta(seconds=1)
+REDIS_RETRY_CAP = timedelta(seconds=30)
 
 Step = Callable[[AsyncSession, JobQueue, datetime, Settings], Awaitable[int]]
 
@@ -91,16 +100,31 @@ def build_worker(settings: Settings) -> Worker:
     interval = int(settings.relay_interval.total_seconds())
     return Worker(
         functions=[
-            func(submit_invoice, name=SUBMIT_JOB, timeout=job_timeout, max_tries=20),
-            func(poll_invoice, name=POLL_JOB, timeout=120, max_tries=5),
-            func(sync_supplier_statuses, name=SYNC_JOB, timeout=600, max_tries=3),
-            func(deliver_webhook, name=DELIVER_JOB, timeout=60, max_tries=5),
-            func(refresh_directory_entry, name=REFRESH_JOB, timeout=300, max_tries=1),
-            func(recover_webhooks, name=RECOVER_JOB, timeout=600, max_tries=3),
+            func(
+                survives_outages(submit_invoice),
+                name=SUBMIT_JOB,
+                timeout=job_timeout,
+                max_tries=20,
+            ),
+            func(survives_outages(poll_invoice), name=POLL_JOB, timeout=120, max_tries=5),
+            func(survives_outages(sync_supplier_statuses), name=SYNC_JOB, timeout=600, max_tries=3),
+            func(survives_outages(deliver_webhook), name=DELIVER_JOB, timeout=60, max_tries=5),
+            func(
+                survives_outages(refresh_directory_entry),
+                name=REFRESH_JOB,
+                timeout=300,
+                max_tries=1,
+            ),
+            func(
+                survives_outages(recover_webhooks, durable=False),
+                name=RECOVER_JOB,
+                timeout=600,
+                max_tries=100,
+            ),
         ],
         cron_jobs=[
             cron(
-                tick,
+                survives_outages(tick),
                 name="tick",
                 second=set(range(0, 60, interval)),
                 unique=True,
@@ -117,12 +141,84 @@ def build_worker(settings: Settings) -> Worker:
         max_jobs=settings.worker_max_jobs,
         poll_delay=settings.worker_poll_delay.total_seconds(),
         queue_read_limit=max(100, settings.worker_max_jobs * 5),
-        keep_result=3600,
+        # No result is kept: nothing reads them, and a kept result would block the same job
+        # id from being queued again (the tick re-enqueues deliveries under a fixed id).
+        keep_result=0,
         handle_signals=True,
+        # On SIGTERM: stop taking jobs, let those in flight finish (leases and look-ups
+        # make any job cut short after this safe to run again), then exit.
+        job_completion_wait=int(settings.worker_shutdown_grace.total_seconds()),
     )
 
 
 def run(settings: Settings | None = None) -> None:
+    """The worker process: it outlives Redis outages of any length, starting again itself."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    build_worker(settings).run()
+    Supervisor(settings).run()
+
+
+class Supervisor:
+    """Runs arq workers one after the other while Redis comes and goes, until a signal."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stopping = False
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.backoff = Backoff(REDIS_RETRY_BASE, REDIS_RETRY_CAP)
+
+    def run(self) -> None:
+        failures = 0
+        try:
+            while not self.stopping:
+                worker = build_worker(self.settings)
+                worker.on_stop = self._stop
+                try:
+                    worker.run()
+                except Exception as exc:
+                    if unavailable_dependency(exc) != "redis":
+                        raise
+                    self._release(worker)
+                    failures += 1
+                    delay = self.backoff.after(failures)
+                    logger.warning(
+                        "Redis unavailable (%s); the worker starts again in %.0f s",
+                        type(exc).__name__,
+                        delay.total_seconds(),
+                    )
+                    self._wait(delay)
+                else:
+                    if failures:
+                        logger.info("worker stopped after %d Redis outages", failures)
+                    return
+        finally:
+            self.loop.close()
+
+    def _stop(self, _: signal.Signals) -> None:
+        self.stopping = True
+
+    def _release(self, worker: Worker) -> None:
+        """What a worker that died with Redis still holds: its runtime, its pool."""
+        runtime: Runtime | None = worker.ctx.pop("runtime", None)
+        with contextlib.suppress(Exception):
+            if runtime is not None:
+                self.loop.run_until_complete(runtime.close())
+        with contextlib.suppress(Exception):
+            if worker._pool is not None:
+                self.loop.run_until_complete(worker._pool.aclose())
+
+    def _wait(self, delay: timedelta) -> None:
+        """Sleep, but let SIGTERM / SIGINT end the process at once."""
+        sleeper = self.loop.create_task(asyncio.sleep(delay.total_seconds()))
+
+        def interrupt() -> None:
+            self.stopping = True
+            sleeper.cancel()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.loop.add_signal_handler(sig, interrupt)
+        with contextlib.suppress(asyncio.CancelledError):
+            self.loop.run_until_complete(sleeper)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.loop.remove_signal_handler(sig)

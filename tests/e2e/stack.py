@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import subprocess
@@ -10,10 +11,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from tests.factories import EXAMPLE
 from tests.support.live import free_port, wait_until
+
+FAST = {
+    "SIMULATOR_STEP_SECONDS": "0.5",
+    "SIMULATOR_SLOW_SECONDS": "6",
+    "GATEWAY_RELAY_INTERVAL": "1",
+    "GATEWAY_FLUX_POLL_INTERVAL": "1",
+    "GATEWAY_STATUS_SYNC_INTERVAL": "1",
+    "GATEWAY_SUBMIT_LEASE": "8",
+    "GATEWAY_DEPOSIT_LOOKUP_GRACE": "6",
+    "GATEWAY_DEPOSIT_LOOKUP_INTERVAL": "1",
+    "GATEWAY_RETRY_BASE": "1",
+    "GATEWAY_SUBMIT_SWEEP_AFTER": "3",
+    "GATEWAY_LOG_LEVEL": "INFO",
+    "GATEWAY_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+}
 
 
 @dataclass
@@ -102,3 +120,45 @@ def run_stack(
     finally:
         for process in reversed(list(processes.values())):
             process.stop()
+
+
+def post_invoice(stack: Stack, key: str, **changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE)
+    recipient = changes.pop("recipient_siret", None)
+    body.update(changes)
+    if recipient:
+        body["recipient"]["siret"] = recipient
+    response = httpx.post(
+        f"{stack.api_url}/v1/invoices", json=body, headers={"Idempotency-Key": key}, timeout=10
+    )
+    assert response.status_code == 202, response.text
+    return dict(response.json())
+
+
+def status_of(stack: Stack, invoice_id: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{stack.api_url}/v1/invoices/{invoice_id}", timeout=10).json())
+
+
+def wait_or_dump(stack: Stack, condition: Any, what: str) -> Any:
+    try:
+        return wait_until(condition, timeout=60, what=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{stack.logs()}") from exc
+
+
+def wait_for_status(stack: Stack, invoice_id: str, wanted: str) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
+        current = status_of(stack, invoice_id)
+        if current["status"] in ("failed", "rejected") and wanted not in ("failed", "rejected"):
+            raise AssertionError(f"invoice ended {current['status']}: {current}\n{stack.logs()}")
+        return current if current["status"] == wanted else None
+
+    try:
+        return dict(wait_until(reached, timeout=120, what=f"{invoice_id} -> {wanted}"))
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{stack.logs()}") from exc
+
+
+def deposits_of(stack: Stack, number: str) -> int:
+    stats = httpx.get(f"{stack.simulator_url}/_simulator/stats", timeout=10).json()
+    return sum(1 for d in stats["deposits"] if d["numeroFacture"] == number)

@@ -4,39 +4,31 @@ simulator over HTTP -> status sync -> signed webhooks to a real receiver."""
 from __future__ import annotations
 
 import copy
-import json
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.e2e.stack import Stack, run_stack
+from tests.e2e.stack import (
+    FAST,
+    Stack,
+    deposits_of,
+    post_invoice,
+    run_stack,
+    status_of,
+    wait_for_status,
+    wait_or_dump,
+)
+from tests.factories import EXAMPLE
 from tests.support.live import wait_until
 from tests.support.receiver import Receiver as WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "invoice.json").read_text())
 REJECTING_RECIPIENT = "21750001600019"
-
-FAST = {
-    "SIMULATOR_STEP_SECONDS": "0.5",
-    "SIMULATOR_SLOW_SECONDS": "6",
-    "GATEWAY_RELAY_INTERVAL": "1",
-    "GATEWAY_FLUX_POLL_INTERVAL": "1",
-    "GATEWAY_STATUS_SYNC_INTERVAL": "1",
-    "GATEWAY_SUBMIT_LEASE": "8",
-    "GATEWAY_DEPOSIT_LOOKUP_GRACE": "6",
-    "GATEWAY_DEPOSIT_LOOKUP_INTERVAL": "1",
-    "GATEWAY_RETRY_BASE": "1",
-    "GATEWAY_SUBMIT_SWEEP_AFTER": "3",
-    "GATEWAY_LOG_LEVEL": "INFO",
-    "GATEWAY_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
-}
 
 
 @pytest.fixture(scope="module")
@@ -64,43 +56,6 @@ def endpoint_secret(stack: Stack, receiver: WebhookReceiver) -> str:
     return str(response.json()["secret"])
 
 
-def post_invoice(stack: Stack, key: str, **changes: Any) -> dict[str, Any]:
-    body = copy.deepcopy(EXAMPLE)
-    recipient = changes.pop("recipient_siret", None)
-    body.update(changes)
-    if recipient:
-        body["recipient"]["siret"] = recipient
-    response = httpx.post(
-        f"{stack.api_url}/v1/invoices", json=body, headers={"Idempotency-Key": key}, timeout=10
-    )
-    assert response.status_code == 202, response.text
-    return dict(response.json())
-
-
-def status_of(stack: Stack, invoice_id: str) -> dict[str, Any]:
-    return dict(httpx.get(f"{stack.api_url}/v1/invoices/{invoice_id}", timeout=10).json())
-
-
-def wait_or_dump(stack: Stack, condition: Any, what: str) -> Any:
-    try:
-        return wait_until(condition, timeout=60, what=what)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{stack.logs()}") from exc
-
-
-def wait_for_status(stack: Stack, invoice_id: str, wanted: str) -> dict[str, Any]:
-    def reached() -> dict[str, Any] | None:
-        current = status_of(stack, invoice_id)
-        if current["status"] in ("failed", "rejected") and wanted not in ("failed", "rejected"):
-            raise AssertionError(f"invoice ended {current['status']}: {current}\n{stack.logs()}")
-        return current if current["status"] == wanted else None
-
-    try:
-        return dict(wait_until(reached, timeout=120, what=f"{invoice_id} -> {wanted}"))
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{stack.logs()}") from exc
-
-
 def events_for(receiver: WebhookReceiver, secret: str, invoice_id: str) -> list[dict[str, Any]]:
     """Every webhook for this invoice, each verified with the reference library."""
     verifier = Webhook(secret)
@@ -110,11 +65,6 @@ def events_for(receiver: WebhookReceiver, secret: str, invoice_id: str) -> list[
         if payload["data"]["invoice_id"] == invoice_id:
             events.append(payload)
     return events
-
-
-def deposits_of(stack: Stack, number: str) -> int:
-    stats = httpx.get(f"{stack.simulator_url}/_simulator/stats", timeout=10).json()
-    return sum(1 for d in stats["deposits"] if d["numeroFacture"] == number)
 
 
 def test_invoice_goes_to_payment_with_signed_webhooks(

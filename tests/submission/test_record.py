@@ -253,4 +253,4 @@ async def test_a_run_that_died_mid_deposit_leaves_an_attempt_to_look_up(
     look_up = await claim(units, claimed.invoice_id)
     assert look_up.mode is Mode.LOOK_UP and look_up.attempt_id == claimed.attempt_id
     _, attempt = await stored(units, look_up)
-    assert attempt.outcome == "unknown" and attempt.error == deposit.WORKER_STOPPED
+    assert attempt.outcome == "unknown" and attempt.error == deposit.NOT_RECORDED
