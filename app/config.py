@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
+    api_database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Database connections an API process keeps open; requests beyond them "
+        "wait for one (no connection is opened per request).",
+    )
 
     # Chorus Pro through PISTE; the defaults point at the bundled simulator.
     piste_token_url: str = "http://127.0.0.1:8090/api/oauth/token"

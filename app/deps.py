@@ -1,4 +1,7 @@
-"""Annotated dependencies: the request's unit of work, the settings and the Chorus client."""
+"""Annotated dependencies: the request's unit of work, the settings and the Chorus client.
+
+All of them are `async def`: FastAPI runs a plain `def` dependency in a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chorus import ChorusClient
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.kit.db import Units, unit_of_work
 
 
@@ -19,18 +22,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_chorus(request: Request) -> ChorusClient:
+async def get_settings_of_app(request: Request) -> Settings:
+    """The settings the app was built with (async: a sync dependency costs a thread hop)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_chorus(request: Request) -> ChorusClient:
     """The process's one client, built in the lifespan (tests override it)."""
     chorus: ChorusClient = request.app.state.chorus
     return chorus
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_settings_of_app)]
 ChorusDep = Annotated[ChorusClient, Depends(get_chorus)]
 
 
-def get_units(request: Request) -> Units:
+async def get_units(request: Request) -> Units:
     """Short units of work of their own, for requests that call Chorus Pro between two
     transactions: a Chorus call must never run inside one."""
     sessionmaker, queue = request.app.state.sessionmaker, request.app.state.queue

@@ -35,7 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise RuntimeError(
                 "DATABASE_URL and REDIS_URL must be set (or use `chorus-gateway run`)"
             )
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url, pool_size=settings.api_database_pool_size, max_overflow=0
+        )
         queue = await connect_queue(settings.redis_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)

@@ -49,7 +49,9 @@ def chorus_http_client(settings: Settings) -> httpx.AsyncClient:
 async def build_runtime(settings: Settings, queue: JobQueue | None = None) -> Runtime:
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be set (or use `chorus-gateway run`)")
-    engine = create_engine(settings.database_url, pool_size=settings.worker_max_jobs)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.worker_max_jobs, max_overflow=0
+    )
     chorus_http = chorus_http_client(settings)
     webhook_http = httpx.AsyncClient(
         timeout=httpx.Timeout(

@@ -73,19 +73,18 @@ async def replace_invoice(
     posted: PostedInvoiceDep,
     session: SessionDep,
     settings: SettingsDep,
-    response: Response,
     idempotency_key: IdempotencyKey,
-) -> InvoiceRead:
+) -> Response:
     """Send a corrected invoice, with a new number, in place of a rejected one.
 
     The body is the same as `POST /v1/invoices`. Both invoices show the link:
     `replaces_invoice_id` on the new one, `replaced_by_invoice_id` on the rejected one.
     """
-    new, created = await action_service.replace(
+    detail, created = await action_service.replace(
         session,
         invoice_id,
         posted,
         idempotency_key,
         IntakePolicy.from_settings(settings),
     )
-    return await accepted_answer(session, response, new.id, created)
+    return accepted_answer(detail, created)

@@ -41,7 +41,7 @@ from app.intake.posted import PostedInvoice
 from app.intake.service import IntakePolicy, intake_service
 from app.invoices import history
 from app.invoices.lifecycle import FINAL_STATUSES, EventSource, InvoiceStatus
-from app.invoices.service import invoice_service
+from app.invoices.service import InvoiceDetail, invoice_service
 from app.kit.db import Units
 from app.kit.errors import AppError, Conflict, FieldError, Unprocessable
 from app.models.invoice import Invoice
@@ -252,17 +252,20 @@ class ActionService:
         posted: PostedInvoice,
         idempotency_key: str,
         policy: IntakePolicy,
-    ) -> tuple[Invoice, bool]:
+    ) -> tuple[InvoiceDetail, bool]:
         """Create the corrected invoice (new number) and link it with the rejected one."""
         old = await self._locked(session, invoice_id)
         if old.status != InvoiceStatus.REJECTED:
             raise InvoiceNotRejected(f"invoice {old.number} is {old.status}")
         if isinstance(posted, InvoiceDocument) and posted.number == old.number:
             raise ReplacementNumberReused(f"{old.number} is the rejected invoice's number")
-        new, created = await intake_service.accept(session, posted, idempotency_key, policy)
+        accepted, created = await intake_service.accept(
+            session, posted, idempotency_key, policy, replaces=old.id
+        )
+        new = accepted.invoice
         if not created:
             if new.replaces_invoice_id == old.id:
-                return new, False  # the same request again
+                return accepted, False  # the same request again
             raise InvoiceAlreadyReplaced("this Idempotency-Key belongs to another invoice")
         if old.replaced_by_invoice_id is not None:
             raise InvoiceAlreadyReplaced(f"already replaced by {old.replaced_by_invoice_id}")
@@ -272,7 +275,6 @@ class ActionService:
             raise ReplacementSupplierChanged(
                 errors=[FieldError(field="supplier.siret", message=f"must be {old.supplier_siret}")]
             )
-        new.replaces_invoice_id = old.id
         old.replaced_by_invoice_id = new.id
         await self._append(
             session,
@@ -286,7 +288,8 @@ class ActionService:
             f"Replaces rejected invoice {old.number}",
             {"action": "replace", "replaces": str(old.id)},
         )
-        return new, True
+        await session.flush()
+        return await invoice_service.get_detail(session, new.id), True
 
     async def _chorus_id(
         self, units: Units, invoice_id: uuid.UUID, wanted: str, refusal: type[Conflict]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
@@ -25,7 +26,9 @@ def round_amount(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@functools.lru_cache(maxsize=4096)
 def _check_siret(value: str) -> str:
+    """Cached: an ERP sends the same few SIRETs (its own, its buyers') again and again."""
     compact = stdnum_siret.compact(value)
     try:
         return str(stdnum_siret.validate(compact))
@@ -49,6 +52,7 @@ def _check_pdf(value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
 def _check_iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))

@@ -7,12 +7,10 @@ OpenAPI document describes the three shapes explicitly (`REQUEST_BODY`).
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Request, Response, status
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from app.document import InvoiceDocument
@@ -26,7 +24,7 @@ from app.intake.posted import (
     uploaded_file,
 )
 from app.invoices.schemas import InvoiceRead
-from app.invoices.service import invoice_service
+from app.invoices.service import InvoiceDetail
 from app.kit.errors import FieldError, Unprocessable
 
 IdempotencyKey = Annotated[
@@ -57,15 +55,22 @@ async def _read_multipart(request: Request) -> SuppliedFile:
 PostedInvoiceDep = Annotated[PostedInvoice, Depends(read_posted_invoice)]
 
 
-async def accepted_answer(
-    session: AsyncSession, response: Response, invoice_id: uuid.UUID, created: bool
-) -> InvoiceRead:
-    """The 202 body and headers of an accepted invoice, first time or replayed."""
+def accepted_answer(detail: InvoiceDetail, created: bool) -> Response:
+    """The 202 answer of an accepted invoice, first time or replayed.
+
+    Serialised here once: a model returned to FastAPI is dumped, validated and dumped
+    again against the route's `response_model`, which only documents it.
+    """
+    headers = {"Location": f"/v1/invoices/{detail.invoice.id}"}
     if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/v1/invoices/{invoice_id}"
-    detail = await invoice_service.get_detail(session, invoice_id)
-    return InvoiceRead.model_validate(detail, from_attributes=True)
+        headers["Idempotent-Replayed"] = "true"
+    read = InvoiceRead.model_validate(detail, from_attributes=True)
+    return Response(
+        read.model_dump_json(),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 REQUEST_BODY: dict[str, Any] = {

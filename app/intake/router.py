@@ -33,19 +33,18 @@ async def create_invoice(
     posted: PostedInvoiceDep,
     session: SessionDep,
     settings: SettingsDep,
-    response: Response,
     idempotency_key: IdempotencyKey,
-) -> InvoiceRead:
+) -> Response:
     """Accept an invoice: checked, stored and queued for Chorus Pro before this answers.
 
     The body is the invoice as JSON, or a ready-made CII / UBL XML or Factur-X PDF (base64
     in JSON as `{"file": {...}}`, or a multipart upload in the `file` part), which is read
     for the checks and deposited unchanged.
     """
-    invoice, created = await intake_service.accept(
+    detail, created = await intake_service.accept(
         session, posted, idempotency_key, IntakePolicy.from_settings(settings)
     )
-    return await accepted_answer(session, response, invoice.id, created)
+    return accepted_answer(detail, created)
 
 
 @router.post(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.invoices.lifecycle import EventSource, InvoiceStatus, event_type
 from app.invoices.repository import InvoiceRepository
 from app.kit.errors import FieldError
+from app.kit.ids import uuid7
 from app.kit.time import utcnow
 from app.models.invoice import Invoice, InvoiceEvent
 from app.webhooks.service import webhook_service
@@ -82,19 +83,22 @@ async def record(
     await _publish(session, invoice, now)
 
 
-async def record_created(session: AsyncSession, invoice: Invoice, *, source: EventSource) -> None:
+async def record_created(
+    session: AsyncSession, invoice: Invoice, *, source: EventSource
+) -> InvoiceEvent:
     """The first history line of a new invoice, and the event announcing its status."""
-    InvoiceRepository(session).add(
-        InvoiceEvent(
-            invoice_id=invoice.id,
-            occurred_at=invoice.created_at,
-            recorded_at=invoice.created_at,
-            source=source,
-            status=invoice.status,
-            comment=invoice.status_comment,
-        )
+    event = InvoiceEvent(
+        id=uuid7(),
+        invoice_id=invoice.id,
+        occurred_at=invoice.created_at,
+        recorded_at=invoice.created_at,
+        source=source,
+        status=invoice.status,
+        comment=invoice.status_comment,
     )
+    await InvoiceRepository(session).insert_event(event)
     await _publish(session, invoice, invoice.created_at)
+    return event
 
 
 async def _publish(session: AsyncSession, invoice: Invoice, at: datetime) -> None:

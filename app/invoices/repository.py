@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, select, tuple_
 
 from app.kit.repository import Repository
 from app.models.invoice import Invoice, InvoiceEvent, SubmissionAttempt
@@ -24,8 +25,19 @@ class InvoiceFilters:
     created_to: datetime | None = None
 
 
+_EVENTS = cast(Table, InvoiceEvent.__table__)
+_INSERT_EVENT = insert(_EVENTS).values(
+    {column.key: bindparam(column.key, type_=column.type) for column in _EVENTS.columns}
+)
+
+
 class InvoiceRepository(Repository[Invoice]):
     model = Invoice
+
+    async def insert_event(self, event: InvoiceEvent) -> None:
+        """A history line written at once, without the unit of work's bookkeeping."""
+        params = {column.key: getattr(event, column.key) for column in _EVENTS.columns}
+        await self.session.execute(_INSERT_EVENT, params)
 
     async def events(self, invoice_id: uuid.UUID) -> Sequence[InvoiceEvent]:
         """In the order the gateway learnt them; Chorus times are only to the minute."""

@@ -46,7 +46,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
     if "isolation_level" not in kwargs:
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # No ping before each checkout (three round trips a transaction): a connection that
+    # died with its server fails its first statement, which invalidates the whole pool at
+    # once, and that one request answers 503 (kit.outages).
+    return create_async_engine(url, **kwargs)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.kit.queue import JobQueue
+from app.kit.queue import JobQueue, enqueue_after_commit
 from app.models.invoice import Invoice
-from app.outbox import service as outbox
 from app.submission.policy import SubmissionPolicy
 from app.submission.repository import SubmissionRepository
 
@@ -17,11 +16,14 @@ SUBMIT_JOB = "submit_invoice"
 
 
 def request_submission(session: AsyncSession, invoice: Invoice) -> None:
-    """The first run for a new invoice, durable with it: queued at once once committed.
+    """The first run for a new invoice: queued as soon as its transaction commits.
 
-    Its `next_submit_at` is the sweep's fallback should the job itself be lost.
+    The invoice's own `next_submit_at` is the durable promise: should this kick be lost
+    (Redis away, a crash between commit and kick), the tick's sweep takes the invoice then.
     """
-    outbox.add(session, SUBMIT_JOB, invoice_id=str(invoice.id))
+    enqueue_after_commit(
+        session, SUBMIT_JOB, f"submit:{invoice.id}:first", {"invoice_id": str(invoice.id)}
+    )
 
 
 def submit_job_id(invoice: Invoice, now: datetime) -> str:

@@ -11,11 +11,11 @@ from app.webhooks.secretbox import SecretBox
 from app.webhooks.url_guard import UrlGuard
 
 
-def get_url_guard(settings: SettingsDep) -> UrlGuard:
+async def get_url_guard(settings: SettingsDep) -> UrlGuard:
     return UrlGuard.from_settings(settings)
 
 
-def get_secret_box(settings: SettingsDep) -> SecretBox:
+async def get_secret_box(settings: SettingsDep) -> SecretBox:
     return SecretBox.from_settings(settings)
 
 

@@ -6,8 +6,24 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from app.kit.repository import Repository
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
@@ -22,6 +38,68 @@ class MessageFilters:
     invoice_id: uuid.UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def _subscribed(event_type: str) -> ColumnElement[bool]:
+    """Endpoints that take this event type: those listing it, and those listing none."""
+    return or_(
+        func.cardinality(WebhookEndpoint.event_types) == 0,
+        WebhookEndpoint.event_types.any_() == event_type,
+    )
+
+
+def _publish_statement() -> Executable:
+    """INSERT the message, then one delivery per subscribed endpoint: one round trip."""
+    messages = cast(Table, WebhookMessage.__table__)
+    deliveries = cast(Table, WebhookDelivery.__table__)
+    endpoints = cast(Table, WebhookEndpoint.__table__)
+    created = bindparam("created_at", type_=messages.c.created_at.type)
+    event_type = bindparam("event_type", type_=messages.c.event_type.type)
+    stored = (
+        insert(messages)
+        .values(
+            id=bindparam("message_id", type_=messages.c.id.type),
+            event_type=event_type,
+            payload=bindparam("payload", type_=messages.c.payload.type),
+            invoice_id=bindparam("invoice_id", type_=messages.c.invoice_id.type),
+            created_at=created,
+        )
+        .returning(messages.c.id)
+        .cte("message")
+    )
+    enabled = endpoints.c.disabled_at.is_(None)
+    subscribed = or_(
+        func.cardinality(endpoints.c.event_types) == 0,
+        endpoints.c.event_types.any_() == event_type,
+    )
+    fan_out = select(
+        func.uuid7(),
+        select(stored.c.id).scalar_subquery(),
+        endpoints.c.id,
+        case((enabled, DeliveryStatus.PENDING.value), else_=DeliveryStatus.SKIPPED.value),
+        literal(0),
+        case((enabled, created), else_=null()),
+        created,
+        created,
+    ).where(subscribed)
+    columns = [
+        "id",
+        "message_id",
+        "endpoint_id",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+    ]
+    return (
+        insert(deliveries)
+        .from_select(columns, fan_out)
+        .returning(deliveries.c.id, deliveries.c.status)
+    )
+
+
+_PUBLISH = _publish_statement()
 
 
 class WebhookRepository(Repository[WebhookEndpoint]):
@@ -48,14 +126,27 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         )
         return await self.session.scalar(statement)
 
+    async def insert_with_deliveries(
+        self, message: WebhookMessage
+    ) -> Sequence[tuple[uuid.UUID, str]]:
+        """The message and one delivery per subscribed endpoint, in one statement.
+
+        Enabled endpoints get a `pending` delivery due at once, disabled ones a `skipped`,
+        recoverable one. Returns (delivery id, status) of each.
+        """
+        params = {
+            "message_id": message.id,
+            "event_type": message.event_type,
+            "payload": message.payload,
+            "invoice_id": message.invoice_id,
+            "created_at": message.created_at,
+        }
+        rows = await self.session.execute(_PUBLISH, params)
+        return [(row[0], row[1]) for row in rows]
+
     async def subscribed_endpoints(self, event_type: str) -> Sequence[WebhookEndpoint]:
         """Enabled and disabled ones: a disabled endpoint gets a `skipped`, recoverable row."""
-        statement = select(WebhookEndpoint).where(
-            or_(
-                func.cardinality(WebhookEndpoint.event_types) == 0,
-                WebhookEndpoint.event_types.any_() == event_type,
-            ),
-        )
+        statement = select(WebhookEndpoint).where(_subscribed(event_type))
         return (await self.session.scalars(statement)).all()
 
     async def skip_pending(self, endpoint_id: uuid.UUID, now: datetime) -> int:

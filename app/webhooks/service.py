@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.ids import uuid7
 from app.kit.queue import enqueue_after_commit
 from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookMessage
@@ -31,7 +30,11 @@ DELIVER_JOB = "deliver_webhook"
 
 
 def delivery_job_id(delivery: WebhookDelivery) -> str:
-    return f"webhook:{delivery.id}:{delivery.attempt_count}"
+    return scheduled_job_id(delivery.id, delivery.attempt_count)
+
+
+def scheduled_job_id(delivery_id: uuid.UUID, attempts_made: int) -> str:
+    return f"webhook:{delivery_id}:{attempts_made}"
 
 
 def manual_job_id(delivery: WebhookDelivery) -> str:
@@ -208,7 +211,6 @@ class WebhookService:
         A payload that does not fit its published schema is logged, not refused: the
         status change that publishes it must not fail because of it.
         """
-        repository = WebhookRepository(session)
         envelope = {"type": event_type, "timestamp": occurred_at.isoformat(), "data": data}
         problem = check_payload(event_type, envelope)
         if problem is not None:
@@ -220,28 +222,14 @@ class WebhookService:
             invoice_id=invoice_id,
             created_at=occurred_at,
         )
-        repository.add(message)
-        endpoints = await repository.subscribed_endpoints(event_type)
-        if endpoints:
-            await session.flush()  # deliveries reference the message; no relationship orders them
-        for endpoint in endpoints:
-            enabled = endpoint.disabled_at is None
-            delivery = WebhookDelivery(
-                id=uuid7(),
-                message_id=message.id,
-                endpoint_id=endpoint.id,
-                status=DeliveryStatus.PENDING if enabled else DeliveryStatus.SKIPPED,
-                attempt_count=0,
-                next_attempt_at=occurred_at if enabled else None,
-                created_at=occurred_at,
-            )
-            repository.add(delivery)
-            if enabled:
+        deliveries = await WebhookRepository(session).insert_with_deliveries(message)
+        for delivery_id, status in deliveries:
+            if status == DeliveryStatus.PENDING:
                 enqueue_after_commit(
                     session,
                     DELIVER_JOB,
-                    delivery_job_id(delivery),
-                    {"delivery_id": str(delivery.id)},
+                    scheduled_job_id(delivery_id, 0),
+                    {"delivery_id": str(delivery_id)},
                 )
         return message
 

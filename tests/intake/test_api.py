@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import httpx
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Invoice, OutboxMessage
+from app.config import Settings
+from app.models import Invoice, WebhookMessage
 from tests.factories import invoice_body as invoice
 from tests.factories import post_invoice as post
 
 
-async def test_post_invoice_stores_invoice_and_outbox_row_before_answering(
-    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+async def test_post_invoice_stores_invoice_history_and_event_before_answering(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    redis_url: str,
 ) -> None:
     response = await post(client, invoice(), "key-1")
     assert response.status_code == 202, response.text
@@ -21,11 +26,19 @@ async def test_post_invoice_stores_invoice_and_outbox_row_before_answering(
     assert body["number"] == "FA-2026-00042"
     assert body["total_with_vat"] == "1603.80"
     assert response.headers["location"] == f"/v1/invoices/{body['id']}"
+    assert [(h["source"], h["status"]) for h in body["history"]] == [("erp", "accepted")]
     async with sessionmaker() as session:
         stored = await session.get(Invoice, body["id"])
         assert stored is not None and stored.status == "accepted"
-        jobs = (await session.scalars(select(OutboxMessage))).all()
-        assert [(j.job, j.args) for j in jobs] == [("submit_invoice", {"invoice_id": body["id"]})]
+        # The durable promise of a deposit: the sweep takes the invoice if the kick is lost.
+        assert stored.next_submit_at == stored.created_at + settings.submit_sweep_after
+        events = await session.scalars(select(WebhookMessage.event_type))
+        assert list(events) == ["invoice.accepted"]
+    queue = Redis.from_url(redis_url)
+    try:  # the kick, after commit
+        assert await queue.exists(f"arq:job:submit:{body['id']}:first")
+    finally:
+        await queue.aclose()
 
 
 async def test_same_key_same_body_returns_same_invoice(client: httpx.AsyncClient) -> None:
