@@ -82,17 +82,34 @@ class Settings(BaseSettings):
     chorus_technical_login: str = "TECH_1_sim@cpro.fr"
     chorus_technical_password: SecretStr = SecretStr("sim-password")
     chorus_timeout: PositiveDuration = timedelta(seconds=30)
+    chorus_max_connections: int = Field(
+        default=100,
+        ge=1,
+        description="Connections a process keeps to Chorus Pro (PISTE): the most calls at once.",
+    )
 
     # Worker behaviour.
-    worker_max_jobs: int = 20
+    worker_max_jobs: int = Field(
+        default=100,
+        ge=1,
+        description="Jobs one worker process runs at once; most of their time is spent "
+        "waiting for Chorus Pro.",
+    )
+    worker_database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Database connections a worker process keeps open; a job holds one only "
+        "for its short transactions.",
+    )
     worker_shutdown_grace: Duration = Field(
         default=timedelta(seconds=20),
         description="On SIGTERM, how long jobs in flight may finish before they are cut short.",
     )
     worker_poll_delay: PositiveDuration = timedelta(milliseconds=50)
     relay_interval: PositiveDuration = Field(
-        default=timedelta(seconds=5),
-        description="How often the worker's tick runs: whole seconds, from 1 to 59.",
+        default=timedelta(seconds=1),
+        description="How often the worker's tick hands due work to the queue (syncs, polls, "
+        "retries, webhooks): whole seconds, from 1 to 59. It bounds how late a sync starts.",
     )
     relay_batch_size: int = 200
     submit_lease: PositiveDuration = Field(

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.chorus import ChorusClient
+from app.chorus.aiohttp_transport import AiohttpTransport
 from app.config import Settings
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.queue import JobQueue, connect_queue
@@ -42,7 +43,12 @@ def chorus_http_client(settings: Settings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(
             settings.chorus_timeout.total_seconds(), connect=CONNECT_TIMEOUT_CHORUS
         ),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        transport=AiohttpTransport(
+            httpx.Limits(
+                max_connections=settings.chorus_max_connections,
+                max_keepalive_connections=settings.chorus_max_connections,
+            )
+        ),
     )
 
 
@@ -50,7 +56,7 @@ async def build_runtime(settings: Settings, queue: JobQueue | None = None) -> Ru
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be set (or use `chorus-gateway run`)")
     engine = create_engine(
-        settings.database_url, pool_size=settings.worker_max_jobs, max_overflow=0
+        settings.database_url, pool_size=settings.worker_database_pool_size, max_overflow=0
     )
     chorus_http = chorus_http_client(settings)
     webhook_http = httpx.AsyncClient(

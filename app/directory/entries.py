@@ -52,6 +52,8 @@ class StructureEntry:
     expires_at: datetime
     # Set when Chorus could not be asked again: the entry is older than its time to live.
     stale: bool = False
+    # An invoice used it since it was fetched: the background refresh keeps it fresh.
+    used_since_fetch: bool = False
 
     @property
     def found(self) -> bool:

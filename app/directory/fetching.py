@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from app.chorus import ChorusClient
 from app.directory.entries import ACTIVE, ServiceEntry, StructureEntry
+from app.kit.singleflight import SingleFlight
 from app.kit.time import utcnow
 
 # A SIRET Chorus does not know may be registered any day: trust that answer for less long.
@@ -78,6 +79,9 @@ async def fetch_service_details(
     return entry.with_service_flag(service.id_service, answer.parametres.numero_engagement)
 
 
+_fetches: SingleFlight[StructureEntry] = SingleFlight()
+
+
 async def resolve(
     chorus: ChorusClient,
     siret: str,
@@ -87,12 +91,23 @@ async def resolve(
     ttl: timedelta,
     now: datetime,
 ) -> StructureEntry:
-    """`known` if it is fresh and complete for `service_code`, else completed or fetched again."""
+    """`known` if it is fresh and complete for `service_code`, else completed or fetched again.
+
+    Concurrent callers in this process that need the same SIRET (and service) share one
+    fetch: the jobs of fifty invoices to one new recipient make its four calls once.
+    """
     if known is not None and known.is_fresh(now):
         if service_code and known.needs_service_details(service_code):
-            return await fetch_service_details(chorus, known, service_code)
+            current, code = known, service_code
+            return await _fetches.run(
+                ("service", siret, code, known.fetched_at),
+                lambda: fetch_service_details(chorus, current, code),
+            )
         return known
-    return await refetch(chorus, siret, known, ttl=ttl, service_code=service_code)
+    return await _fetches.run(
+        ("structure", siret, service_code),
+        lambda: refetch(chorus, siret, known, ttl=ttl, service_code=service_code),
+    )
 
 
 async def refetch(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -142,6 +142,22 @@ async def prepare(session: AsyncSession, routing: Routing, policy: DirectoryPoli
         routing=routing,
         recipient=await directory_service.cached(session, routing.recipient_siret),
         supplier=supplier,
+    )
+
+
+def answers_from_cache(target: Target, policy: DirectoryPolicy, now: datetime) -> bool:
+    """Whether `gather` would make no Chorus call: the check can run inside a transaction."""
+    routing, recipient = target.routing, target.recipient
+    if recipient is None or not recipient.is_fresh(now):
+        return False
+    if routing.service_code and recipient.needs_service_details(routing.service_code):
+        return False
+    number = routing.engagement_number
+    # Verifying an engagement number always asks Chorus, unless the routing fails before.
+    return not (
+        policy.verify_engagement
+        and number
+        and not check_invoice(recipient, routing.service_code, number)
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.directory.entries import StructureEntry
+from app.kit.ids import uuid7
 from app.kit.repository import Repository
 from app.models.directory import CachedService, CachedStructure
 
@@ -59,7 +60,7 @@ class DirectoryRepository(Repository[CachedStructure]):
             changes["last_used_at"] = entry.fetched_at
         statement = (
             pg_insert(CachedStructure)
-            .values(id=uuid.uuid4(), last_used_at=entry.fetched_at, **values)
+            .values(id=uuid7(), last_used_at=entry.fetched_at, **values)
             .on_conflict_do_update(index_elements=[CachedStructure.siret], set_=changes)
             .returning(CachedStructure.id)
         )
@@ -72,7 +73,7 @@ class DirectoryRepository(Repository[CachedStructure]):
                 insert(CachedService),
                 [
                     {
-                        "id": uuid.uuid4(),
+                        "id": uuid7(),
                         "structure_id": structure_id,
                         "id_service": s.id_service,
                         "code": s.code,

@@ -106,6 +106,7 @@ def _entry(row: CachedStructure, services: list[CachedService]) -> StructureEntr
         ),
         fetched_at=row.fetched_at,
         expires_at=row.expires_at,
+        used_since_fetch=row.last_used_at is not None and row.last_used_at >= row.fetched_at,
     )
 
 
@@ -136,7 +137,7 @@ class DirectoryService:
             flag = service.engagement_required
             if flag is not None and before.get(service.id_service) != flag:
                 await repository.save_service_flag(entry.siret, service.id_service, flag, utcnow())
-        if used:
+        if used and not known.used_since_fetch:
             await repository.mark_used(entry.siret, utcnow())
 
     async def lookup(
@@ -160,7 +161,8 @@ class DirectoryService:
             and known.is_fresh(now)
             and not (service_code and known.needs_service_details(service_code))
         ):
-            await DirectoryRepository(session).mark_used(siret, now)
+            if not known.used_since_fetch:
+                await DirectoryRepository(session).mark_used(siret, now)
             return known
         loop = asyncio.get_running_loop()
         budget = (

@@ -26,6 +26,7 @@ from app.intake.posted import (
 from app.invoices.schemas import InvoiceRead
 from app.invoices.service import InvoiceDetail
 from app.kit.errors import FieldError, Unprocessable
+from app.kit.responses import model_response
 
 IdempotencyKey = Annotated[
     str,
@@ -56,21 +57,12 @@ PostedInvoiceDep = Annotated[PostedInvoice, Depends(read_posted_invoice)]
 
 
 def accepted_answer(detail: InvoiceDetail, created: bool) -> Response:
-    """The 202 answer of an accepted invoice, first time or replayed.
-
-    Serialised here once: a model returned to FastAPI is dumped, validated and dumped
-    again against the route's `response_model`, which only documents it.
-    """
+    """The 202 answer of an accepted invoice, first time or replayed."""
     headers = {"Location": f"/v1/invoices/{detail.invoice.id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
     read = InvoiceRead.model_validate(detail, from_attributes=True)
-    return Response(
-        read.model_dump_json(),
-        status_code=status.HTTP_202_ACCEPTED,
-        headers=headers,
-        media_type="application/json",
-    )
+    return model_response(read, status.HTTP_202_ACCEPTED, headers)
 
 
 REQUEST_BODY: dict[str, Any] = {

@@ -156,6 +156,7 @@ class IntakeService:
             poll_failures=0,
             next_submit_at=now + policy.submit_grace,
             replaces_invoice_id=replaces,
+            has_original_file=original is not None,
             created_at=now,
             updated_at=now,
             version=1,

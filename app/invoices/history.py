@@ -54,8 +54,9 @@ async def record(
     now = utcnow()
     occurred_at = occurred_at or now
     status_changed = invoice.status != status
-    InvoiceRepository(session).add(
+    await InvoiceRepository(session).insert_event(
         InvoiceEvent(
+            id=uuid7(),
             invoice_id=invoice.id,
             occurred_at=occurred_at,
             recorded_at=now,

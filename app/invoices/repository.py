@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import cast
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, select, tuple_
+from sqlalchemy.orm import load_only
 
 from app.kit.repository import Repository
 from app.models.invoice import Invoice, InvoiceEvent, SubmissionAttempt
@@ -26,6 +27,32 @@ class InvoiceFilters:
 
 
 _EVENTS = cast(Table, InvoiceEvent.__table__)
+STATUS_COLUMNS = (
+    Invoice.id,
+    Invoice.number,
+    Invoice.status,
+    Invoice.status_changed_at,
+    Invoice.status_comment,
+    Invoice.chorus_status,
+    Invoice.chorus_status_changed_at,
+    Invoice.flux_number,
+    Invoice.flux_status,
+    Invoice.chorus_invoice_id,
+)
+SUMMARY_COLUMNS = (
+    Invoice.id,
+    Invoice.number,
+    Invoice.status,
+    Invoice.chorus_status,
+    Invoice.supplier_siret,
+    Invoice.recipient_siret,
+    Invoice.issue_date,
+    Invoice.currency,
+    Invoice.total_with_vat,
+    Invoice.created_at,
+    Invoice.updated_at,
+)
+"""What a list row shows: lists never read the invoices' documents."""
 _INSERT_EVENT = insert(_EVENTS).values(
     {column.key: bindparam(column.key, type_=column.type) for column in _EVENTS.columns}
 )
@@ -38,6 +65,15 @@ class InvoiceRepository(Repository[Invoice]):
         """A history line written at once, without the unit of work's bookkeeping."""
         params = {column.key: getattr(event, column.key) for column in _EVENTS.columns}
         await self.session.execute(_INSERT_EVENT, params)
+
+    async def get_status_fields(self, invoice_id: uuid.UUID) -> Invoice | None:
+        """The invoice with only what its status answer shows loaded (no JSONB document)."""
+        statement = (
+            select(Invoice)
+            .where(Invoice.id == invoice_id)
+            .options(load_only(*STATUS_COLUMNS, raiseload=True))
+        )
+        return await self.session.scalar(statement)
 
     async def events(self, invoice_id: uuid.UUID) -> Sequence[InvoiceEvent]:
         """In the order the gateway learnt them; Chorus times are only to the minute."""
@@ -60,7 +96,7 @@ class InvoiceRepository(Repository[Invoice]):
         self, filters: InvoiceFilters, limit: int, after: tuple[datetime, uuid.UUID] | None
     ) -> Sequence[Invoice]:
         """Newest first, keyset-paginated on (created_at, id)."""
-        statement = select(Invoice)
+        statement = select(Invoice).options(load_only(*SUMMARY_COLUMNS, raiseload=True))
         conditions: list[ColumnElement[bool]] = []
         if filters.statuses:
             conditions.append(Invoice.status.in_(filters.statuses))

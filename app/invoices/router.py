@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.deps import SessionDep
 from app.invoices.lifecycle import InvoiceStatus
@@ -14,6 +14,7 @@ from app.invoices.repository import InvoiceFilters
 from app.invoices.schemas import InvoiceList, InvoiceRead, InvoiceStatusRead, InvoiceSummary
 from app.invoices.service import invoice_service
 from app.kit.errors import Problem
+from app.kit.responses import model_response
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 
@@ -34,7 +35,7 @@ async def list_invoices(
     created_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> InvoiceList:
+) -> Response:
     """List invoices, newest first, with filters and cursor pagination."""
     filters = InvoiceFilters(
         statuses=[s.value for s in status_ or []],
@@ -46,20 +47,19 @@ async def list_invoices(
         created_to=created_to,
     )
     page, next_cursor = await invoice_service.list(session, filters, limit, cursor)
-    return InvoiceList(
-        data=[InvoiceSummary.model_validate(i) for i in page], next_cursor=next_cursor
-    )
+    data = [InvoiceSummary.model_validate(row) for row in page]
+    return model_response(InvoiceList(data=data, next_cursor=next_cursor))
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead, responses=NOT_FOUND)
-async def get_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoiceRead:
+async def get_invoice(invoice_id: uuid.UUID, session: SessionDep) -> Response:
     """The invoice, its statuses, its history and every deposit attempt."""
     detail = await invoice_service.get_detail(session, invoice_id)
-    return InvoiceRead.model_validate(detail, from_attributes=True)
+    return model_response(InvoiceRead.model_validate(detail, from_attributes=True))
 
 
 @router.get("/{invoice_id}/status", response_model=InvoiceStatusRead, responses=NOT_FOUND)
-async def get_invoice_status(invoice_id: uuid.UUID, session: SessionDep) -> InvoiceStatusRead:
+async def get_invoice_status(invoice_id: uuid.UUID, session: SessionDep) -> Response:
     """Gateway status, raw Chorus Pro status, flux number, Chorus id and ordered history."""
-    detail = await invoice_service.get_detail(session, invoice_id)
-    return InvoiceStatusRead.model_validate(detail, from_attributes=True)
+    status = await invoice_service.get_status(session, invoice_id)
+    return model_response(InvoiceStatusRead.model_validate(status, from_attributes=True))

@@ -52,6 +52,14 @@ class InvoiceService:
             invoice, await repository.events(invoice_id), await repository.attempts(invoice_id)
         )
 
+    async def get_status(self, session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail:
+        """The status fields and the history only: no document, no attempts to read."""
+        repository = InvoiceRepository(session)
+        invoice = await repository.get_status_fields(invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(f"no invoice {invoice_id}")
+        return InvoiceDetail(invoice, await repository.events(invoice_id), [])
+
     async def list(
         self, session: AsyncSession, filters: InvoiceFilters, limit: int, cursor: str | None
     ) -> tuple[Sequence[Invoice], str | None]:

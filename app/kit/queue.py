@@ -31,6 +31,7 @@ redis.call('psetex', KEYS[1], ARGV[2], ARGV[1])
 redis.call('zadd', KEYS[3], ARGV[3], ARGV[4])
 return 1
 """
+URGENT_HEAD_MS = 3_600_000
 JOB_EXPIRY = timedelta(days=1)
 """A job not started within a day (plus its deferral) is dropped, as arq does by default."""
 
@@ -43,17 +44,27 @@ class JobQueue:
         self._enqueue = self.redis.register_script(_ENQUEUE)
 
     async def enqueue(
-        self, job: str, job_id: str, args: dict[str, Any], defer: timedelta | None = None
+        self,
+        job: str,
+        job_id: str,
+        args: dict[str, Any],
+        defer: timedelta | None = None,
+        *,
+        urgent: bool = False,
     ) -> bool:
-        """Enqueue once per `job_id`: a second enqueue of a queued or kept job is ignored."""
+        """Enqueue once per `job_id`: a second enqueue of a queued or kept job is ignored.
+
+        `urgent` jobs (status follow-up, webhooks: someone waits for them) are taken before
+        every job queued in the last hour: workers take jobs in score order, and a burst of
+        deposits must not delay the news of a payment.
+        """
         now_ms = timestamp_ms()
         delay_ms = int(defer.total_seconds() * 1000) if defer else 0
         expires_ms = delay_ms + int(JOB_EXPIRY.total_seconds() * 1000)
         payload = serialize_job(job, (), args, None, now_ms)
         keys = [job_key_prefix + job_id, result_key_prefix + job_id, QUEUE_NAME]
-        queued = await self._enqueue(
-            keys=keys, args=[payload, expires_ms, now_ms + delay_ms, job_id]
-        )
+        score = now_ms + delay_ms - (URGENT_HEAD_MS if urgent and not delay_ms else 0)
+        queued = await self._enqueue(keys=keys, args=[payload, expires_ms, score, job_id])
         return bool(queued)
 
     async def close(self) -> None:
@@ -82,6 +93,7 @@ def enqueue_after_commit(
     args: dict[str, Any],
     *,
     then: AfterCommit | None = None,
+    urgent: bool = False,
 ) -> None:
     """Start `job` as soon as the transaction commits, never if it rolls back.
 
@@ -95,7 +107,7 @@ def enqueue_after_commit(
 
     async def _kick() -> None:
         try:
-            await queue.enqueue(job, job_id, args)
+            await queue.enqueue(job, job_id, args, urgent=urgent)
             if then is not None:
                 await then()
         except Exception as exc:  # the durable record is committed; the tick will enqueue it

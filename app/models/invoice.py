@@ -69,6 +69,8 @@ class Invoice(Base):
     amount_due: Mapped[Decimal] = mapped_column(Money)
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
     syntax: Mapped[str] = mapped_column(String(40))
+    # The ERP posted its own file (invoice_files): it is deposited instead of a rendering.
+    has_original_file: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     status: Mapped[str] = mapped_column(String(30))
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

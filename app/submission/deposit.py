@@ -22,6 +22,7 @@ from app.chorus import (
     ChorusFunctionalError,
     ChorusUnavailableError,
 )
+from app.chorus.auth import TOKEN_OPERATION
 from app.document import InvoiceDocument
 from app.formats import Syntax, render_document
 from app.invoices import history
@@ -56,13 +57,22 @@ async def claim(
 ) -> DepositClaim | None:
     """Take the invoice for one run; None when it is done or another run holds it."""
     invoice = await InvoiceRepository(session).get_for_update(invoice_id)
-    if invoice is None or invoice.status not in SUBMITTABLE:
+    if invoice is None:
+        return None
+    return await claim_locked(session, invoice, policy)
+
+
+async def claim_locked(
+    session: AsyncSession, invoice: Invoice, policy: SubmissionPolicy
+) -> DepositClaim | None:
+    """`claim` for an invoice this transaction already holds locked."""
+    if invoice.status not in SUBMITTABLE:
         return None
     now = utcnow()
     if invoice.lease_expires_at is not None and invoice.lease_expires_at > now:
         return None
     repository = SubmissionRepository(session)
-    latest = await repository.latest_attempt(invoice_id)
+    latest = await repository.latest_attempt(invoice.id) if invoice.submit_attempts else None
     if latest is not None and latest.outcome in MAY_HAVE_ARRIVED:
         if latest.outcome == AttemptOutcome.IN_FLIGHT:
             latest.outcome = AttemptOutcome.UNKNOWN.value
@@ -96,7 +106,8 @@ async def claim(
             comment="Submitting",
         )
     await session.flush()
-    original = await repository.original_file(invoice.id) if mode is Mode.DEPOSIT else None
+    deposits_file = mode is Mode.DEPOSIT and invoice.has_original_file
+    original = await repository.original_file(invoice.id) if deposits_file else None
     return DepositClaim(
         invoice_id=invoice.id,
         lease_token=invoice.lease_token,
@@ -114,8 +125,8 @@ async def claim(
 
 
 def _may_have_arrived(exc: ChorusUnavailableError) -> bool:
-    """Only a refused connection or a 429 proves that Chorus Pro did not take the deposit."""
-    if exc.http_status == 429:
+    """Only a refused connection, a 429 or no token proves Chorus Pro did not take it."""
+    if exc.http_status == 429 or exc.operation == TOKEN_OPERATION:
         return False
     cause = exc.__cause__
     return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
@@ -174,10 +185,12 @@ async def record(
     session: AsyncSession, claim: DepositClaim, result: DepositResult, policy: SubmissionPolicy
 ) -> bool:
     """Store what the deposit or look-up gave; True when a new deposit should follow at once."""
-    invoice = await InvoiceRepository(session).get_for_update(claim.invoice_id)
-    attempt = await SubmissionRepository(session).get_for_update(claim.attempt_id)
-    if invoice is None or attempt is None:
+    locked = await SubmissionRepository(session).lock_with_attempt(
+        claim.invoice_id, claim.attempt_id
+    )
+    if locked is None:
         return False
+    invoice, attempt = locked
     now = utcnow()
     owns_lease = invoice.lease_token == claim.lease_token
     if owns_lease:

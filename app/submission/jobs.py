@@ -16,7 +16,7 @@ from app.runtime import Runtime
 from app.submission import deposit
 from app.submission.attempts import DepositClaim, DepositResult, Mode
 from app.submission.policy import SubmissionPolicy
-from app.submission.preflight import PreflightOutcome, check
+from app.submission.preflight import PreflightOutcome, check_and_claim
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +58,20 @@ async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
     runtime: Runtime = ctx["runtime"]
     policy = SubmissionPolicy.from_settings(runtime.settings)
     key = uuid.UUID(invoice_id)
+    claim: DepositClaim | None = None
     if runtime.settings.directory_preflight_enabled:
         directory = DirectoryPolicy.from_settings(runtime.settings)
-        verdict = await check(runtime.unit_of_work, runtime.chorus, key, directory, policy)
+        verdict, claim = await check_and_claim(
+            runtime.unit_of_work, runtime.chorus, key, directory, policy
+        )
         if verdict in (PreflightOutcome.INVALID, PreflightOutcome.DEFERRED):
             logger.info("invoice %s: directory pre-flight -> %s", invoice_id, verdict.value)
             return verdict.value
     outcome = "skipped"
     for _ in range(2):  # a second pass only when a lost deposit proved absent
-        async with runtime.unit_of_work() as session:
-            claim = await deposit.claim(session, key, policy)
+        if claim is None:
+            async with runtime.unit_of_work() as session:
+                claim = await deposit.claim(session, key, policy)
         if claim is None:
             return outcome
         if claim.mode is Mode.DEPOSIT:
@@ -85,4 +89,5 @@ async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
         )
         if not deposit_again:
             break
+        claim = None
     return outcome

@@ -21,6 +21,8 @@ from app.invoices.repository import InvoiceRepository
 from app.kit.db import Units
 from app.kit.time import utcnow
 from app.models.invoice import Invoice
+from app.submission import deposit
+from app.submission.attempts import DepositClaim
 from app.submission.policy import SubmissionPolicy
 
 logger = logging.getLogger(__name__)
@@ -41,11 +43,7 @@ def _waiting_for_first_deposit(invoice: Invoice | None) -> bool:
     )
 
 
-async def routing_of(session: AsyncSession, invoice_id: uuid.UUID) -> directory.Routing | None:
-    """The routing to check; None when the invoice is past its first deposit."""
-    invoice = await InvoiceRepository(session).get(invoice_id)
-    if invoice is None or not _waiting_for_first_deposit(invoice):
-        return None
+def _routing(invoice: Invoice) -> directory.Routing:
     return directory.Routing(
         recipient_siret=invoice.recipient_siret,
         supplier_siret=invoice.supplier_siret,
@@ -56,22 +54,18 @@ async def routing_of(session: AsyncSession, invoice_id: uuid.UUID) -> directory.
 
 async def apply(
     session: AsyncSession,
-    invoice_id: uuid.UUID,
+    invoice: Invoice,
     verdict: directory.Verdict,
     policy: SubmissionPolicy,
 ) -> PreflightOutcome:
-    """Pass the invoice, make it `invalid` with the reasons, or postpone its deposit."""
-    invoice = await InvoiceRepository(session).get_for_update(invoice_id)
-    if invoice is None or not _waiting_for_first_deposit(invoice):
-        return PreflightOutcome.SKIPPED
+    """Pass the (locked) invoice, make it `invalid` with the reasons, or postpone it."""
     if verdict.recipient is not None:
         # Tells the status sync whether to wait for MISE_EN_PAIEMENT or stop at MANDATEE.
         invoice.recipient_reports_payment = verdict.recipient.reports_payment
     match verdict.decision:
         case directory.Decision.INVALID:
-            await history.record_invalid(
-                session, invoice, verdict.errors, source=EventSource.GATEWAY
-            )
+            gateway = EventSource.GATEWAY
+            await history.record_invalid(session, invoice, verdict.errors, source=gateway)
             return PreflightOutcome.INVALID
         case directory.Decision.PASSED:
             if invoice.last_error and invoice.last_error.startswith(directory.UNREACHABLE):
@@ -85,20 +79,47 @@ async def apply(
     return PreflightOutcome.DEFERRED
 
 
-async def check(
+async def _judge_and_claim(
+    session: AsyncSession,
+    invoice: Invoice,
+    target: directory.Target,
+    findings: directory.Findings,
+    policies: tuple[DirectoryPolicy, SubmissionPolicy],
+) -> tuple[PreflightOutcome, DepositClaim | None]:
+    directory_policy, policy = policies
+    verdict = await directory.judge(session, target, findings, directory_policy)
+    outcome = await apply(session, invoice, verdict, policy)
+    if outcome is not PreflightOutcome.PASSED:
+        return outcome, None
+    return outcome, await deposit.claim_locked(session, invoice, policy)
+
+
+async def check_and_claim(
     units: Units,
     chorus: ChorusClient,
     invoice_id: uuid.UUID,
-    policy: DirectoryPolicy,
-    retry: SubmissionPolicy,
-) -> PreflightOutcome:
-    """The whole pre-flight: read (transaction), ask Chorus (none), judge and apply (one)."""
+    directory_policy: DirectoryPolicy,
+    policy: SubmissionPolicy,
+) -> tuple[PreflightOutcome, DepositClaim | None]:
+    """The pre-flight, then the claim of the first deposit when it passes.
+
+    When the directory cache answers (the usual case: recipients repeat), reading,
+    judging, applying and claiming are one transaction; when Chorus Pro must be asked,
+    the calls run between a read and a second transaction. SKIPPED: the invoice is past
+    its first deposit (a look-up, a retry), for the plain claim to take.
+    """
+    policies = (directory_policy, policy)
     async with units() as session:
-        routing = await routing_of(session, invoice_id)
-        target = None if routing is None else await directory.prepare(session, routing, policy)
-    if target is None:
-        return PreflightOutcome.SKIPPED
-    findings = await directory.gather(chorus, target, policy)
+        invoice = await InvoiceRepository(session).get_for_update(invoice_id)
+        if invoice is None or not _waiting_for_first_deposit(invoice):
+            return PreflightOutcome.SKIPPED, None
+        target = await directory.prepare(session, _routing(invoice), directory_policy)
+        if directory.answers_from_cache(target, directory_policy, utcnow()):
+            findings = await directory.gather(chorus, target, directory_policy)  # no call
+            return await _judge_and_claim(session, invoice, target, findings, policies)
+    findings = await directory.gather(chorus, target, directory_policy)
     async with units() as session:
-        verdict = await directory.judge(session, target, findings, policy)
-        return await apply(session, invoice_id, verdict, retry)
+        invoice = await InvoiceRepository(session).get_for_update(invoice_id)
+        if invoice is None or not _waiting_for_first_deposit(invoice):
+            return PreflightOutcome.SKIPPED, None
+        return await _judge_and_claim(session, invoice, target, findings, policies)

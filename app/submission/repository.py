@@ -27,6 +27,19 @@ class SubmissionRepository(Repository[SubmissionAttempt]):
         )
         return await self.session.scalar(statement)
 
+    async def lock_with_attempt(
+        self, invoice_id: uuid.UUID, attempt_id: uuid.UUID
+    ) -> tuple[Invoice, SubmissionAttempt] | None:
+        """The invoice and one of its attempts, both locked, in one round trip."""
+        statement = (
+            select(Invoice, SubmissionAttempt)
+            .join(SubmissionAttempt, SubmissionAttempt.invoice_id == Invoice.id)
+            .where(Invoice.id == invoice_id, SubmissionAttempt.id == attempt_id)
+            .with_for_update()
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else (row[0], row[1])
+
     async def original_file(self, invoice_id: uuid.UUID) -> InvoiceFile | None:
         return await self.session.get(InvoiceFile, invoice_id)
 

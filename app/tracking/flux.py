@@ -30,6 +30,7 @@ from app.invoices.lifecycle import (
     flux_outcome,
     gateway_status,
     needs_comment,
+    skips_steps,
 )
 from app.invoices.repository import InvoiceRepository
 from app.kit.queue import JobQueue
@@ -103,7 +104,8 @@ async def fetch(chorus: ChorusClient, target: PollTarget) -> PollResult:
         integrated = result.flux_state and flux_outcome(result.flux_state) is FluxOutcome.INTEGRATED
         if target.chorus_invoice_id is not None or (integrated and not ours):
             result.found = await _find(chorus, target)
-        if result.found is not None and needs_comment(result.found.statut or ""):
+        status = result.found.statut or "" if result.found is not None else ""
+        if result.found is not None and (needs_comment(status) or skips_steps(None, status)):
             result.history = await chorus.get_invoice_history(result.found.identifiant_facture_cpp)
     except ChorusError as exc:
         result.error = str(exc)
@@ -220,5 +222,6 @@ async def enqueue_due_polls(
     for invoice in invoices:
         invoice.next_poll_at = now + lease
         invoice_id = str(invoice.id)
-        await queue.enqueue(POLL_JOB, poll_job_id(invoice_id, now), {"invoice_id": invoice_id})
+        args = {"invoice_id": invoice_id}
+        await queue.enqueue(POLL_JOB, poll_job_id(invoice_id, now), args, urgent=True)
     return len(invoices)

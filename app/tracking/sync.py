@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.chorus import ChorusClient, ChorusError, ChorusUnavailableError
 from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur
 from app.config import Settings
-from app.invoices.lifecycle import needs_comment
+from app.invoices.lifecycle import needs_comment, skips_steps
 from app.kit.ids import uuid7
 from app.kit.queue import JobQueue
 from app.tracking import observations
@@ -146,13 +146,16 @@ async def _resolve_structure(chorus: ChorusClient, siret: str, fetched: Fetched)
 
 
 async def histories_needed(session: AsyncSession, fetched: Fetched) -> list[int]:
-    """Chorus ids of our invoices whose status changed to one whose reason matters."""
+    """Chorus ids of our invoices whose status changed to one whose reason matters, or past
+    statuses the search cannot show (a step skipped between two syncs)."""
     ids = [item.identifiant_facture_cpp for item in fetched.items]
     ours = {i.chorus_invoice_id: i for i in await TrackingRepository(session).by_chorus_ids(ids)}
     wanted = []
     for item in fetched.items:
         invoice = ours.get(item.identifiant_facture_cpp)
-        if invoice is None or not item.statut or not needs_comment(item.statut):
+        if invoice is None or not item.statut:
+            continue
+        if not (needs_comment(item.statut) or skips_steps(invoice.chorus_status, item.statut)):
             continue
         if observations.is_new(invoice, Observation.of(item)):
             wanted.append(item.identifiant_facture_cpp)
@@ -240,5 +243,6 @@ async def enqueue_due_syncs(
     for cursor in cursors:
         cursor.next_sync_at = now + lease
         siret = cursor.supplier_siret
-        await queue.enqueue(SYNC_JOB, sync_job_id(siret, now), {"supplier_siret": siret})
+        args = {"supplier_siret": siret}
+        await queue.enqueue(SYNC_JOB, sync_job_id(siret, now), args, urgent=True)
     return len(cursors)

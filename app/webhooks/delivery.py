@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -262,12 +263,10 @@ async def enqueue_due_deliveries(
     limit = settings.relay_batch_size
     deliveries = await repository.claim_due_deliveries(now, limit)
     for delivery in deliveries:
-        await queue.enqueue(
-            DELIVER_JOB, delivery_job_id(delivery), {"delivery_id": str(delivery.id)}
-        )
+        args = {"delivery_id": str(delivery.id)}
+        await queue.enqueue(DELIVER_JOB, delivery_job_id(delivery), args, urgent=True)
     manual = await repository.claim_due_manual_attempts(now, limit)
     for delivery in manual:
-        await queue.enqueue(
-            DELIVER_JOB, manual_job_id(delivery), {"delivery_id": str(delivery.id), "manual": True}
-        )
+        manual_args: dict[str, Any] = {"delivery_id": str(delivery.id), "manual": True}
+        await queue.enqueue(DELIVER_JOB, manual_job_id(delivery), manual_args, urgent=True)
     return len(deliveries) + len(manual)

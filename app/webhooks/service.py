@@ -50,6 +50,7 @@ def enqueue_manual_attempt(session: AsyncSession, delivery: WebhookDelivery) -> 
         DELIVER_JOB,
         manual_job_id(delivery),
         {"delivery_id": str(delivery.id), "manual": True},
+        urgent=True,
     )
 
 
@@ -230,6 +231,7 @@ class WebhookService:
                     DELIVER_JOB,
                     scheduled_job_id(delivery_id, 0),
                     {"delivery_id": str(delivery_id)},
+                    urgent=True,
                 )
         return message
 

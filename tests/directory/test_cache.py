@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 
@@ -254,3 +255,23 @@ async def test_refresh_job_survives_an_unreachable_directory(
 ) -> None:
     await simulator.fault("rechercherStructure", status=503)
     assert await refresh_directory_entry({"runtime": runtime}, PAYS) == "unavailable"
+
+
+async def test_concurrent_lookups_of_a_new_recipient_share_one_fetch(
+    chorus: ChorusClient, simulator: SimulatorAdmin
+) -> None:
+    from app.directory.fetching import resolve
+
+    now = utcnow()
+    entries = await asyncio.gather(
+        *(
+            resolve(
+                chorus, PAYS, None, service_code="SERV-FINANCES", ttl=timedelta(days=1), now=now
+            )
+            for _ in range(20)
+        )
+    )
+    assert {entry.id_structure_cpp for entry in entries} == {entries[0].id_structure_cpp}
+    calls = await simulator.calls()
+    # rechercherStructure, consulterStructure, rechercherServicesStructure, one service: once.
+    assert calls["rechercherStructure"] == 1 and calls["consulterServiceStructure"] == 1

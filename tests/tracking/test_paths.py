@@ -46,20 +46,38 @@ async def test_paid_path_step_by_step(flow: Flow) -> None:
     assert cursor is not None and cursor.next_sync_at is None
 
 
-async def test_sync_skips_intermediate_statuses_without_history_calls(flow: Flow) -> None:
+async def test_steps_passed_between_two_syncs_are_read_from_the_history(flow: Flow) -> None:
     invoice_id = await flow.delivered("LC-PAID-2")
     before = await flow.stats()
     await flow.advance(4)
     report = await flow.sync()
-    assert report is not None and report.changed == 1 and report.history_calls == 0
-    # The first cycle of a supplier also looks up its idStructureCPP, once.
+    # The search shows MISE_EN_PAIEMENT right after DEPOSEE: one history call recovers the
+    # steps in between (and the first cycle of a supplier looks up its idStructureCPP).
+    assert report is not None and report.changed == 1 and report.history_calls == 1
     assert calls_between(before, await flow.stats()) == {
         "rechercherStructure": 1,
         "rechercherFactureParFournisseur": 1,
+        "consulterHistoriqueFacture": 1,
     }
     invoice = await flow.invoice(invoice_id)
     assert invoice["status"] == "paid"
-    assert chorus_path(invoice) == ["DEPOSEE", "MISE_EN_PAIEMENT"]
+    assert chorus_path(invoice) == [
+        "DEPOSEE",
+        "MISE_A_DISPOSITION",
+        "SERVICE_FAIT",
+        "MANDATEE",
+        "MISE_EN_PAIEMENT",
+    ]
+
+
+async def test_a_sync_that_sees_every_step_makes_no_history_call(flow: Flow) -> None:
+    invoice_id = await flow.delivered("LC-PAID-3")
+    await flow.walk(invoice_id, 1)  # MISE_A_DISPOSITION
+    before = await flow.stats()
+    await flow.advance()  # SERVICE_FAIT: the next step, nothing skipped
+    report = await flow.sync()
+    assert report is not None and report.changed == 1 and report.history_calls == 0
+    assert "consulterHistoriqueFacture" not in calls_between(before, await flow.stats())
 
 
 async def test_rejected_with_reason_then_replaced(flow: Flow) -> None:
