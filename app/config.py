@@ -181,10 +181,17 @@ class Settings(BaseSettings):
     )
 
     # Webhooks (docs/webhooks.md, section 8). Shrink the durations in tests, not in production.
-    webhook_secrets_key: SecretStr | None = Field(
+    secrets_key: SecretStr | None = Field(
         default=None,
-        description="Fernet key(s) encrypting endpoint secrets at rest, comma-separated: the "
-        "first encrypts, all decrypt (key rotation). Required in production.",
+        validation_alias=AliasChoices(
+            "GATEWAY_SECRETS_KEY",
+            "GATEWAY_WEBHOOK_SECRETS_KEY",
+            "secrets_key",
+            "webhook_secrets_key",
+        ),
+        description="Fernet key(s) encrypting secrets at rest (webhook secrets, Chorus Pro "
+        "credentials), comma-separated: the first encrypts, all decrypt; `chorus-gateway "
+        "rotate-key` re-encrypts everything with the first. Required in production.",
     )
     webhook_allowed_networks: (
         Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] | None
@@ -260,7 +267,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a whole number of seconds from 1 to 59")
         return value
 
-    @field_validator("webhook_secrets_key")
+    @field_validator("secrets_key")
     @classmethod
     def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
         """Fail at start-up, not at the first delivery, on a key that is not a Fernet key."""
@@ -288,8 +295,8 @@ class Settings(BaseSettings):
             default = defaults[name].default
             if getattr(self, name).get_secret_value() == default.get_secret_value():
                 raise ValueError(f"GATEWAY_{name.upper()} must be set in production")
-        if self.webhook_secrets_key is None:
-            raise ValueError("GATEWAY_WEBHOOK_SECRETS_KEY must be set in production")
+        if self.secrets_key is None:
+            raise ValueError("GATEWAY_SECRETS_KEY must be set in production")
         return self
 
     @property

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.kit.queue import JobQueue
 from app.kit.retry_after import parse_retry_after
+from app.kit.secretbox import SecretBox
 from app.kit.time import utcnow
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.policy import SNIPPET_BYTES, USER_AGENT, DeliveryPolicy
 from app.webhooks.repository import WebhookRepository
-from app.webhooks.secretbox import SecretBox
 from app.webhooks.service import (
     DELIVER_JOB,
     delivery_job_id,

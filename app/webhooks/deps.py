@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.deps import SettingsDep
-from app.webhooks.secretbox import SecretBox
+from app.kit.secretbox import SecretBox
 from app.webhooks.url_guard import UrlGuard
 
 
@@ -16,7 +16,7 @@ async def get_url_guard(settings: SettingsDep) -> UrlGuard:
 
 
 async def get_secret_box(settings: SettingsDep) -> SecretBox:
-    return SecretBox.from_settings(settings)
+    return SecretBox.from_keys(settings.secrets_key)
 
 
 UrlGuardDep = Annotated[UrlGuard, Depends(get_url_guard)]

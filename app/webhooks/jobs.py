@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from app.kit.secretbox import SecretBox
 from app.runtime import Runtime
 from app.webhooks import delivery, replay
 from app.webhooks.policy import DeliveryPolicy
-from app.webhooks.secretbox import SecretBox
 from app.webhooks.url_guard import UrlGuard
 
 
@@ -23,7 +23,7 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: str, manual: bool = 
     """One attempt: claim (transaction), POST (no transaction), record (transaction)."""
     runtime: Runtime = ctx["runtime"]
     policy = DeliveryPolicy.from_settings(runtime.settings)
-    box = SecretBox.from_settings(runtime.settings)
+    box = SecretBox.from_keys(runtime.settings.secrets_key)
     async with runtime.unit_of_work() as session:
         attempt = await delivery.claim_attempt(
             session, uuid.UUID(delivery_id), policy, box, manual=manual

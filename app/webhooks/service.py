@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.queue import enqueue_after_commit
+from app.kit.secretbox import SecretBox
 from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookMessage
 from app.webhooks.errors import EndpointNotFound, UrlRefused
@@ -19,7 +20,6 @@ from app.webhooks.events import check_payload
 from app.webhooks.policy import MAX_OLD_SECRETS
 from app.webhooks.repository import WebhookRepository
 from app.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
-from app.webhooks.secretbox import SecretBox
 from app.webhooks.signing import new_message_id, new_secret
 from app.webhooks.states import DeliveryStatus, DisabledReason
 from app.webhooks.url_guard import BlockedUrl, UnresolvedHost, UrlGuard

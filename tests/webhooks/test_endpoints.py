@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.config import Settings
+from app.kit.secretbox import SecretBox, SecretDecryptionError
 from app.kit.time import utcnow
 from app.runtime import Runtime
-from app.webhooks.secretbox import SecretBox, SecretDecryptionError
 from app.webhooks.url_guard import UrlGuard
 from tests.support.receiver import Receiver
 from tests.webhooks.helpers import (
@@ -103,9 +103,9 @@ async def test_secret_is_encrypted_at_rest(
     assert secret not in stored
     assert secret.removeprefix("whsec_") not in stored
     endpoint = await endpoint_row(sessionmaker, created["id"])
-    assert SecretBox.from_settings(wh_settings).decrypt(endpoint.secret_enc) == secret
+    assert SecretBox.from_keys(wh_settings.secrets_key).decrypt(endpoint.secret_enc) == secret
     other_key = Fernet.generate_key().decode()
-    other_box = SecretBox.from_settings(Settings(webhook_secrets_key=other_key))
+    other_box = SecretBox.from_keys(Settings(secrets_key=other_key).secrets_key)
     with pytest.raises(SecretDecryptionError, match="no configured key"):
         other_box.decrypt(endpoint.secret_enc)
 
@@ -116,7 +116,7 @@ def test_production_refuses_to_start_without_a_secrets_key() -> None:
         "piste_client_secret": "real",
         "chorus_technical_password": "real",
     }
-    with pytest.raises(ValidationError, match="GATEWAY_WEBHOOK_SECRETS_KEY"):
+    with pytest.raises(ValidationError, match="GATEWAY_SECRETS_KEY"):
         Settings(**base)
     with pytest.raises(ValidationError, match="Fernet"):
         Settings(**base, webhook_secrets_key="not-a-key")
