@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.chorus import ChorusClient
 from app.chorus.aiohttp_transport import AiohttpTransport
 from app.config import Settings
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.queue import JobQueue, connect_queue
+from app.suppliers.clients import ChorusClients
 
 CONNECT_TIMEOUT_CHORUS = 10.0
 CONNECT_TIMEOUT_WEBHOOK = 5.0
@@ -26,7 +26,7 @@ class Runtime:
     queue: JobQueue
     chorus_http: httpx.AsyncClient
     webhook_http: httpx.AsyncClient
-    chorus: ChorusClient
+    chorus_clients: ChorusClients
 
     def unit_of_work(self) -> AbstractAsyncContextManager[AsyncSession]:
         return unit_of_work(self.sessionmaker, self.queue)
@@ -66,12 +66,16 @@ async def build_runtime(settings: Settings, queue: JobQueue | None = None) -> Ru
         follow_redirects=False,
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
     )
+    sessionmaker = create_sessionmaker(engine)
+    queue = queue or await connect_queue(settings.redis_url)
     return Runtime(
         settings=settings,
         engine=engine,
-        sessionmaker=create_sessionmaker(engine),
-        queue=queue or await connect_queue(settings.redis_url),
+        sessionmaker=sessionmaker,
+        queue=queue,
         chorus_http=chorus_http,
         webhook_http=webhook_http,
-        chorus=ChorusClient(chorus_http, settings.chorus_config()),
+        chorus_clients=ChorusClients(
+            chorus_http, settings, lambda: unit_of_work(sessionmaker, queue)
+        ),
     )

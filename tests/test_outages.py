@@ -12,21 +12,25 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.access.principal import Scope
 from app.config import Settings
 from app.main import create_app
 from app.models import Invoice
 from tests.factories import invoice_body, post_invoice
+from tests.support.keys import UNKNOWN_KEY, app_client, bearer
 from tests.support.live import free_port
 
 CLOSED = f"127.0.0.1:{free_port()}"  # nothing listens there
 
 
-async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(settings: Settings, *, database_up: bool) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with a real key; with the database down, a key the gateway must look up."""
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
+    scopes = (Scope.ADMIN,) if database_up else None
+    async with app_client(app, scopes, raise_app_exceptions=False) as client:
+        if not database_up:
+            client.headers.update(bearer(UNKNOWN_KEY))
+        yield client
 
 
 @pytest.fixture
@@ -34,13 +38,14 @@ async def without_database(settings: Settings) -> AsyncIterator[httpx.AsyncClien
     down = settings.model_copy(
         update={"database_url": f"postgresql+asyncpg://postgres@{CLOSED}/postgres"}
     )
-    async for client in _client(down):
+    async for client in _client(down, database_up=False):
         yield client
 
 
 @pytest.fixture
 async def without_redis(settings: Settings, clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _client(settings.model_copy(update={"redis_url": f"redis://{CLOSED}/0"})):
+    down = settings.model_copy(update={"redis_url": f"redis://{CLOSED}/0"})
+    async for client in _client(down, database_up=True):
         yield client
 
 

@@ -9,6 +9,7 @@ from app.chorus import ChorusError
 from app.directory.fetching import refetch
 from app.directory.service import DirectoryPolicy, directory_service
 from app.runtime import Runtime
+from app.suppliers.clients import SupplierNotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +21,9 @@ async def refresh_directory_entry(ctx: dict[str, Any], siret: str) -> str:
     async with runtime.unit_of_work() as session:
         known = await directory_service.cached(session, siret)
     try:
-        entry = await refetch(runtime.chorus, siret, known, ttl=policy.ttl)
-    except ChorusError as exc:
+        chorus = await runtime.chorus_clients.for_directory()
+        entry = await refetch(chorus, siret, known, ttl=policy.ttl)
+    except (ChorusError, SupplierNotConfigured) as exc:
         logger.warning("directory refresh of %s failed: %s", siret, exc)
         return "unavailable"
     async with runtime.unit_of_work() as session:

@@ -60,6 +60,7 @@ class AppError(Exception):
         super().__init__(detail or self.title)
         self.detail = detail
         self.errors = list(errors) if errors else None
+        self.headers: dict[str, str] | None = None
 
     def problem(self, instance: str | None = None) -> Problem:
         return Problem(
@@ -82,6 +83,14 @@ class Conflict(AppError):
     status = 409
     slug = "conflict"
     title = "Conflict"
+
+
+class SupplierNotAllowed(AppError):
+    """The caller's API key does not act for this supplier."""
+
+    status = 403
+    slug = "supplier-not-allowed"
+    title = "This API key may not act for this supplier"
 
 
 class Unprocessable(AppError):
@@ -130,7 +139,7 @@ def validation_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> li
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        return problem_response(exc.problem(instance=request.url.path))
+        return problem_response(exc.problem(instance=request.url.path), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -58,3 +58,4 @@ class DepositResult:
     http_status: int | None = None
     error: str | None = None
     retry_after: timedelta | None = None
+    credentials_refused: bool = False  # Chorus Pro (PISTE) refused the supplier's credentials

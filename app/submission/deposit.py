@@ -140,6 +140,13 @@ def file_to_deposit(claim: DepositClaim) -> tuple[bytes, str]:
     return rendered.content, rendered.file_name
 
 
+def _credentials_refused(exc: ChorusAuthError) -> DepositResult:
+    """Nothing reached Chorus Pro: try again, once a person has fixed the credentials."""
+    return DepositResult(
+        AttemptOutcome.RETRY, http_status=exc.http_status, error=str(exc), credentials_refused=True
+    )
+
+
 async def deposit(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
     content, file_name = file_to_deposit(claim)
     try:
@@ -155,7 +162,7 @@ async def deposit(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
     except ChorusFunctionalError as exc:
         return DepositResult(AttemptOutcome.REFUSED, http_status=exc.http_status, error=str(exc))
     except ChorusAuthError as exc:
-        return DepositResult(AttemptOutcome.RETRY, http_status=exc.http_status, error=str(exc))
+        return _credentials_refused(exc)
     except ChorusError as exc:
         return DepositResult(AttemptOutcome.UNKNOWN, http_status=exc.http_status, error=str(exc))
     return DepositResult(
@@ -176,6 +183,8 @@ async def look_up(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
                 flux_number=found.numero_flux_depot,
                 chorus_invoice_id=found.identifiant_facture_cpp,
             )
+    except ChorusAuthError as exc:
+        return _credentials_refused(exc)
     except ChorusError as exc:
         return DepositResult(AttemptOutcome.RETRY, http_status=exc.http_status, error=str(exc))
     return DepositResult(AttemptOutcome.NOT_FOUND)

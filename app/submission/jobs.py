@@ -14,9 +14,11 @@ from app.kit.outages import unavailable_dependency
 from app.kit.time import utcnow
 from app.runtime import Runtime
 from app.submission import deposit
-from app.submission.attempts import DepositClaim, DepositResult, Mode
+from app.submission.attempts import AttemptOutcome, DepositClaim, DepositResult, Mode
 from app.submission.policy import SubmissionPolicy
 from app.submission.preflight import PreflightOutcome, check_and_claim
+from app.suppliers.clients import SupplierNotConfigured
+from app.suppliers.service import supplier_service
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,18 @@ async def _record(
             await asyncio.sleep(delay.total_seconds())
 
 
+async def _call_chorus(runtime: Runtime, claim: DepositClaim) -> DepositResult:
+    """Deposit or look up with the supplier's own client (its credentials)."""
+    try:
+        chorus = await runtime.chorus_clients.for_supplier(claim.supplier_siret)
+    except SupplierNotConfigured as exc:
+        # Removed, or its credentials left incomplete, since intake: nothing was sent.
+        return DepositResult(AttemptOutcome.RETRY, error=str(exc))
+    if claim.mode is Mode.DEPOSIT:
+        return await deposit.deposit(chorus, claim)
+    return await deposit.look_up(chorus, claim)
+
+
 async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
     """Deposit once; may run twice or after a crash, the lease and attempt rows keep it single."""
     runtime: Runtime = ctx["runtime"]
@@ -62,7 +76,7 @@ async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
     if runtime.settings.directory_preflight_enabled:
         directory = DirectoryPolicy.from_settings(runtime.settings)
         verdict, claim = await check_and_claim(
-            runtime.unit_of_work, runtime.chorus, key, directory, policy
+            runtime.unit_of_work, runtime.chorus_clients, key, directory, policy
         )
         if verdict in (PreflightOutcome.INVALID, PreflightOutcome.DEFERRED):
             logger.info("invoice %s: directory pre-flight -> %s", invoice_id, verdict.value)
@@ -74,11 +88,13 @@ async def submit_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
                 claim = await deposit.claim(session, key, policy)
         if claim is None:
             return outcome
-        if claim.mode is Mode.DEPOSIT:
-            result = await deposit.deposit(runtime.chorus, claim)
-        else:
-            result = await deposit.look_up(runtime.chorus, claim)
+        result = await _call_chorus(runtime, claim)
         deposit_again = await _record(runtime, claim, result, policy)
+        if result.credentials_refused:
+            async with runtime.unit_of_work() as session:
+                await supplier_service.credentials_rejected(
+                    session, claim.supplier_siret, result.error or "refused"
+                )
         outcome = result.outcome.value
         logger.info(
             "invoice %s: %s attempt %d -> %s",

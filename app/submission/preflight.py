@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.chorus import ChorusClient
 from app.directory import preflight as directory
 from app.directory.service import DirectoryPolicy
 from app.invoices import history
@@ -24,6 +24,7 @@ from app.models.invoice import Invoice
 from app.submission import deposit
 from app.submission.attempts import DepositClaim
 from app.submission.policy import SubmissionPolicy
+from app.suppliers.clients import ChorusClients, SupplierNotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +72,21 @@ async def apply(
             if invoice.last_error and invoice.last_error.startswith(directory.UNREACHABLE):
                 invoice.last_error = None
             return PreflightOutcome.PASSED
+    return postpone(invoice, verdict.reason, policy, retry_after=verdict.retry_after)
+
+
+def postpone(
+    invoice: Invoice,
+    reason: str | None,
+    policy: SubmissionPolicy,
+    *,
+    retry_after: timedelta | None = None,
+) -> PreflightOutcome:
+    """Try the pre-flight again later, the longer the invoice has waited."""
     now = utcnow()
-    delay = policy.backoff.around((now - invoice.created_at) / 2, retry_after=verdict.retry_after)
+    delay = policy.backoff.around((now - invoice.created_at) / 2, retry_after=retry_after)
     invoice.next_submit_at = now + delay
-    invoice.last_error = verdict.reason
+    invoice.last_error = reason
     logger.info("invoice %s: pre-flight postponed by %s", invoice.id, delay)
     return PreflightOutcome.DEFERRED
 
@@ -96,7 +108,7 @@ async def _judge_and_claim(
 
 async def check_and_claim(
     units: Units,
-    chorus: ChorusClient,
+    clients: ChorusClients,
     invoice_id: uuid.UUID,
     directory_policy: DirectoryPolicy,
     policy: SubmissionPolicy,
@@ -106,13 +118,18 @@ async def check_and_claim(
     When the directory cache answers (the usual case: recipients repeat), reading,
     judging, applying and claiming are one transaction; when Chorus Pro must be asked,
     the calls run between a read and a second transaction. SKIPPED: the invoice is past
-    its first deposit (a look-up, a retry), for the plain claim to take.
+    its first deposit (a look-up, a retry), for the plain claim to take. The directory is
+    asked with the supplier's own credentials.
     """
     policies = (directory_policy, policy)
     async with units() as session:
         invoice = await InvoiceRepository(session).get_for_update(invoice_id)
         if invoice is None or not _waiting_for_first_deposit(invoice):
             return PreflightOutcome.SKIPPED, None
+        try:
+            chorus = await clients.for_supplier(invoice.supplier_siret, session)
+        except SupplierNotConfigured as exc:
+            return postpone(invoice, str(exc), policy), None
         target = await directory.prepare(session, _routing(invoice), directory_policy)
         if directory.answers_from_cache(target, directory_policy, utcnow()):
             findings = await directory.gather(chorus, target, directory_policy)  # no call

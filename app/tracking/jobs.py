@@ -9,6 +9,7 @@ from typing import Any
 
 from app.kit.time import utcnow
 from app.runtime import Runtime
+from app.suppliers.clients import SupplierNotConfigured
 from app.tracking import flux, sync
 from app.tracking.policy import SyncPolicy, TrackingPolicy
 
@@ -22,7 +23,12 @@ async def poll_invoice(ctx: dict[str, Any], invoice_id: str) -> str:
         target = await flux.load(session, uuid.UUID(invoice_id))
     if target is None:
         return "skipped"
-    result = await flux.fetch(runtime.chorus, target)
+    try:
+        chorus = await runtime.chorus_clients.for_supplier(target.supplier_siret)
+    except SupplierNotConfigured as exc:
+        result = flux.PollResult(error=str(exc))  # polled again later, like an outage
+    else:
+        result = await flux.fetch(chorus, target)
     async with runtime.unit_of_work() as session:
         await flux.apply(session, target, result, TrackingPolicy.from_settings(runtime.settings))
     return "error" if result.error else "ok"
@@ -47,11 +53,16 @@ async def sync_cycle(runtime: Runtime, supplier_siret: str, now: datetime) -> sy
         claim = await sync.claim(session, supplier_siret, now, policy)
     if claim is None:
         return None
-    fetched = await sync.search(runtime.chorus, claim, policy)
-    if fetched.error is None:
-        async with runtime.unit_of_work() as session:
-            wanted = await sync.histories_needed(session, fetched)
-        await sync.fetch_histories(runtime.chorus, fetched, wanted)
+    try:
+        chorus = await runtime.chorus_clients.for_supplier(supplier_siret)
+    except SupplierNotConfigured as exc:
+        fetched = sync.Fetched(structure_id=claim.structure_id, error=str(exc))
+    else:
+        fetched = await sync.search(chorus, claim, policy)
+        if fetched.error is None:
+            async with runtime.unit_of_work() as session:
+                wanted = await sync.histories_needed(session, fetched)
+            await sync.fetch_histories(chorus, fetched, wanted)
     async with runtime.unit_of_work() as session:
         report = await sync.record(session, claim, fetched, now, policy)
     if report.changed or report.error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,8 @@ class EventType(StrEnum):
     INVOICE_PAID = "invoice.paid"
     INVOICE_INVALID = "invoice.invalid"
     INVOICE_FAILED = "invoice.failed"
+    SUPPLIER_CREDENTIALS_EXPIRING = "supplier.credentials_expiring"
+    SUPPLIER_CREDENTIALS_REJECTED = "supplier.credentials_rejected"
 
 
 class InvoiceEventData(BaseModel):
@@ -179,7 +181,39 @@ class InvoiceFailed(InvoiceEvent):
     data: _Failed
 
 
-EVENT_MODELS: dict[EventType, type[InvoiceEvent]] = {
+class SupplierEventData(BaseModel):
+    """A supplier's Chorus Pro credentials need a person: they expire soon, or were refused."""
+
+    model_config = ConfigDict(title="SupplierEventData")
+
+    supplier_siret: str
+    name: str
+    password_expires_on: date | None = Field(
+        description="When the technical account's password expires, if known."
+    )
+    days_left: int | None = Field(description="Days until it expires (negative: expired).")
+    reason: str = Field(description="What a person has to do, in words.")
+
+
+class SupplierEvent(BaseModel):
+    type: str
+    timestamp: datetime
+    data: SupplierEventData
+
+
+class SupplierCredentialsExpiring(SupplierEvent):
+    """The technical password expires within 30 days: change it on Chorus Pro, then here."""
+
+    type: Literal["supplier.credentials_expiring"]
+
+
+class SupplierCredentialsRejected(SupplierEvent):
+    """Chorus Pro refused freshly fetched credentials (401): deposits wait for new ones."""
+
+    type: Literal["supplier.credentials_rejected"]
+
+
+EVENT_MODELS: dict[EventType, type[InvoiceEvent] | type[SupplierEvent]] = {
     EventType.INVOICE_ACCEPTED: InvoiceAccepted,
     EventType.INVOICE_SUBMITTING: InvoiceSubmitting,
     EventType.INVOICE_SUBMITTED: InvoiceSubmitted,
@@ -191,6 +225,8 @@ EVENT_MODELS: dict[EventType, type[InvoiceEvent]] = {
     EventType.INVOICE_PAID: InvoicePaid,
     EventType.INVOICE_INVALID: InvoiceInvalid,
     EventType.INVOICE_FAILED: InvoiceFailed,
+    EventType.SUPPLIER_CREDENTIALS_EXPIRING: SupplierCredentialsExpiring,
+    EventType.SUPPLIER_CREDENTIALS_REJECTED: SupplierCredentialsRejected,
 }
 
 
@@ -211,7 +247,11 @@ def event_schema(event_type: EventType) -> dict[str, Any]:
     # One self-contained document per type: inline `data` rather than a `$defs` reference.
     (data,) = schema.pop("$defs").values()
     data["title"] = "data"
-    data["description"] = InvoiceEventData.__doc__
+    data["description"] = (
+        SupplierEventData.__doc__
+        if event_type.value.startswith("supplier.")
+        else InvoiceEventData.__doc__
+    )
     schema["properties"]["data"] = data
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -27,6 +27,7 @@ from app.runtime import Runtime, build_runtime
 from app.submission.jobs import submit_invoice
 from app.submission.scheduling import SUBMIT_JOB
 from app.submission.scheduling import enqueue_due as enqueue_due_submissions
+from app.suppliers.service import supplier_service
 from app.tracking.flux import POLL_JOB, enqueue_due_polls
 from app.tracking.jobs import poll_invoice, sync_supplier_statuses
 from app.tracking.sync import SYNC_JOB, enqueue_due_syncs
@@ -50,6 +51,12 @@ async def _relay_outbox(
     return await outbox.relay(session, queue, settings.relay_batch_size)
 
 
+async def _announce_expiring_credentials(
+    session: AsyncSession, queue: JobQueue, now: datetime, settings: Settings
+) -> int:
+    return await supplier_service.announce_expiring(session, now)
+
+
 TICK_STEPS: dict[str, Step] = {
     "outbox": _relay_outbox,
     "submissions": enqueue_due_submissions,
@@ -57,6 +64,7 @@ TICK_STEPS: dict[str, Step] = {
     "syncs": enqueue_due_syncs,
     "webhooks": enqueue_due_deliveries,
     "directory": directory_service.enqueue_due_refreshes,
+    "credentials": _announce_expiring_credentials,
 }
 """What the tick hands to the queue, one step per stage, each in its own short transaction.
 
@@ -64,7 +72,8 @@ The outbox relay catches jobs whose after-commit kick was lost; due submissions 
 retries and workers that died mid-deposit; flux polls follow deposits until Chorus has
 processed them; supplier syncs follow every invoice on Chorus from then on (one search
 per supplier and interval); due webhook deliveries carry the retry schedule that lives in
-PostgreSQL; directory entries in use are refreshed before they expire.
+PostgreSQL; directory entries in use are refreshed before they expire; a supplier whose
+technical password expires within 30 days is announced once (webhook).
 """
 
 
@@ -83,7 +92,15 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
-    ctx["runtime"] = await build_runtime(settings)
+    runtime = await build_runtime(settings)
+    ctx["runtime"] = runtime
+    try:
+        async with runtime.unit_of_work() as session:
+            await supplier_service.ensure_environment_supplier(session, settings)
+    except Exception as exc:
+        if unavailable_dependency(exc) is None:
+            raise
+        logger.warning("database unavailable at start-up; the API creates the supplier too")
     logger.info("worker started (chorus api %s)", settings.chorus_api_url)
 
 

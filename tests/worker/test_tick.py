@@ -22,6 +22,7 @@ async def test_every_stage_has_its_step() -> None:
         "syncs",
         "webhooks",
         "directory",
+        "credentials",
     ]
 
 
