@@ -22,6 +22,8 @@ class WebhookEndpoint(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
     url: Mapped[str] = mapped_column(String(2000))
+    # The supplier whose events it receives; None: every supplier's (admin only).
+    supplier_siret: Mapped[str | None] = mapped_column(String(14), index=True)
     description: Mapped[str | None] = mapped_column(String(500))
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list)
     secret_enc: Mapped[str] = mapped_column(Text)
@@ -54,6 +56,7 @@ class WebhookMessage(Base):
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[str] = mapped_column(Text)
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    supplier_siret: Mapped[str | None] = mapped_column(String(14), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -89,6 +92,24 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WebhookEndpointChange(Base):
+    """The endpoint's log of changes: what was done to it, by which API key, when.
+
+    No foreign key: the log of an endpoint outlives it, its deletion included.
+    """
+
+    __tablename__ = "webhook_endpoint_changes"
+    __table_args__ = (Index("ix_webhook_endpoint_changes_endpoint_id_at", "endpoint_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    endpoint_id: Mapped[uuid.UUID]
+    action: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[uuid.UUID | None]
+    actor: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WebhookAttempt(Base):

@@ -40,3 +40,13 @@ class UrlRefused(Unprocessable):
         super().__init__(
             reason, errors=[FieldError(field="url", message=reason, code="url_refused")]
         )
+
+
+class SupplierRequired(Unprocessable):
+    slug = "supplier-required"
+    title = "Name the supplier whose events the endpoint receives"
+
+
+class UnknownSupplier(Unprocessable):
+    slug = "unknown-supplier"
+    title = "No such supplier in this gateway"

@@ -15,35 +15,41 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.actors import SYSTEM, Actor, Suppliers, sees
 from app.kit.errors import FieldError
 from app.kit.time import utcnow
 from app.models.webhook import WebhookDelivery
 from app.outbox import service as outbox
 from app.webhooks.errors import (
     EndpointDisabled,
-    EndpointNotFound,
     InvalidWindow,
     MessageNotFound,
 )
 from app.webhooks.policy import RECOVER_BATCH, RECOVER_CAP
 from app.webhooks.repository import WebhookRepository
-from app.webhooks.service import enqueue_manual_attempt
-from app.webhooks.states import DeliveryStatus
+from app.webhooks.service import enqueue_manual_attempt, log_change, webhook_service
+from app.webhooks.states import DeliveryStatus, EndpointAction
 
 logger = logging.getLogger(__name__)
 
 RECOVER_JOB = "recover_webhooks"
 
 
-async def resend(session: AsyncSession, message_id: str, endpoint_id: uuid.UUID) -> WebhookDelivery:
+async def resend(
+    session: AsyncSession,
+    message_id: str,
+    endpoint_id: uuid.UUID,
+    *,
+    suppliers: Suppliers = None,
+    actor: Actor = SYSTEM,
+) -> WebhookDelivery:
     """Ask for one more attempt of this message to this endpoint, whatever happened before."""
     repository = WebhookRepository(session)
-    endpoint = await repository.get_endpoint(endpoint_id)
-    if endpoint is None:
-        raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+    endpoint = await webhook_service.get_endpoint(session, endpoint_id, suppliers)
     if endpoint.disabled_at is not None:
         raise EndpointDisabled(f"webhook endpoint {endpoint_id} is disabled")
-    if await repository.get_message(message_id) is None:
+    message = await repository.get_message(message_id)
+    if message is None or not sees(suppliers, message.supplier_siret):
         raise MessageNotFound(f"no webhook message {message_id}")
     now = utcnow()
     delivery = await repository.lock_delivery_for(message_id, endpoint_id)
@@ -61,22 +67,29 @@ async def resend(session: AsyncSession, message_id: str, endpoint_id: uuid.UUID)
     delivery.updated_at = now
     await session.flush()
     enqueue_manual_attempt(session, delivery)
+    log_change(session, endpoint, EndpointAction.RESENT, actor, {"message_id": message_id})
     return delivery
 
 
 async def request_recovery(
-    session: AsyncSession, endpoint_id: uuid.UUID, since: datetime, until: datetime | None
+    session: AsyncSession,
+    endpoint_id: uuid.UUID,
+    since: datetime,
+    until: datetime | None,
+    *,
+    suppliers: Suppliers = None,
+    actor: Actor = SYSTEM,
 ) -> tuple[datetime, datetime]:
     """Queue a background recovery of the window; durable through the outbox."""
     until = until or utcnow()
     if since >= until:
         message = "`since` must be before `until` (default: now)"
         raise InvalidWindow(message, errors=[FieldError(field="since", message=message)])
-    endpoint = await WebhookRepository(session).get_endpoint(endpoint_id)
-    if endpoint is None:
-        raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+    endpoint = await webhook_service.get_endpoint(session, endpoint_id, suppliers)
     if endpoint.disabled_at is not None:
         raise EndpointDisabled(f"webhook endpoint {endpoint_id} is disabled")
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    log_change(session, endpoint, EndpointAction.RECOVERY_REQUESTED, actor, window)
     outbox.add(
         session,
         RECOVER_JOB,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     insert,
     literal,
@@ -25,8 +26,16 @@ from sqlalchemy import (
     update,
 )
 
+from app.kit.actors import Suppliers
 from app.kit.repository import Repository
-from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from app.models.supplier import Supplier
+from app.models.webhook import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointChange,
+    WebhookMessage,
+)
 from app.webhooks.states import RECOVERABLE, DeliveryStatus
 
 Keyset = tuple[datetime, str]
@@ -55,6 +64,7 @@ def _publish_statement() -> Executable:
     endpoints = cast(Table, WebhookEndpoint.__table__)
     created = bindparam("created_at", type_=messages.c.created_at.type)
     event_type = bindparam("event_type", type_=messages.c.event_type.type)
+    supplier = bindparam("supplier_siret", type_=messages.c.supplier_siret.type)
     stored = (
         insert(messages)
         .values(
@@ -62,15 +72,19 @@ def _publish_statement() -> Executable:
             event_type=event_type,
             payload=bindparam("payload", type_=messages.c.payload.type),
             invoice_id=bindparam("invoice_id", type_=messages.c.invoice_id.type),
+            supplier_siret=supplier,
             created_at=created,
         )
         .returning(messages.c.id)
         .cte("message")
     )
     enabled = endpoints.c.disabled_at.is_(None)
-    subscribed = or_(
-        func.cardinality(endpoints.c.event_types) == 0,
-        endpoints.c.event_types.any_() == event_type,
+    subscribed = and_(
+        or_(
+            func.cardinality(endpoints.c.event_types) == 0,
+            endpoints.c.event_types.any_() == event_type,
+        ),
+        or_(endpoints.c.supplier_siret.is_(None), endpoints.c.supplier_siret == supplier),
     )
     fan_out = select(
         func.uuid7(),
@@ -108,10 +122,29 @@ class WebhookRepository(Repository[WebhookEndpoint]):
     async def delete(self, row: WebhookEndpoint) -> None:
         await self.session.delete(row)
 
-    async def list_endpoints(self) -> Sequence[WebhookEndpoint]:
-        return (
-            await self.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at))
-        ).all()
+    async def list_endpoints(self, suppliers: Suppliers) -> Sequence[WebhookEndpoint]:
+        statement = select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)
+        if suppliers is not None:
+            statement = statement.where(WebhookEndpoint.supplier_siret.in_(suppliers))
+        return (await self.session.scalars(statement)).all()
+
+    async def all_endpoints_for_update(self) -> Sequence[WebhookEndpoint]:
+        statement = select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update()
+        return (await self.session.scalars(statement)).all()
+
+    async def supplier_exists(self, siret: str) -> bool:
+        return bool(await self.session.scalar(select(exists().where(Supplier.siret == siret))))
+
+    def log_change(self, change: WebhookEndpointChange) -> None:
+        self.session.add(change)
+
+    async def changes(self, endpoint_id: uuid.UUID) -> Sequence[WebhookEndpointChange]:
+        statement = (
+            select(WebhookEndpointChange)
+            .where(WebhookEndpointChange.endpoint_id == endpoint_id)
+            .order_by(WebhookEndpointChange.at, WebhookEndpointChange.id)
+        )
+        return (await self.session.scalars(statement)).all()
 
     async def get_endpoint(self, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
         return await self.session.get(WebhookEndpoint, endpoint_id)
@@ -139,6 +172,7 @@ class WebhookRepository(Repository[WebhookEndpoint]):
             "event_type": message.event_type,
             "payload": message.payload,
             "invoice_id": message.invoice_id,
+            "supplier_siret": message.supplier_siret,
             "created_at": message.created_at,
         }
         rows = await self.session.execute(_PUBLISH, params)
@@ -258,10 +292,12 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         return await self.session.get(WebhookMessage, message_id)
 
     async def list_messages(
-        self, filters: MessageFilters, limit: int, after: Keyset | None
+        self, filters: MessageFilters, limit: int, after: Keyset | None, suppliers: Suppliers
     ) -> Sequence[WebhookMessage]:
         """Newest first, keyset-paginated on (created_at, id)."""
         conditions: list[ColumnElement[bool]] = []
+        if suppliers is not None:
+            conditions.append(WebhookMessage.supplier_siret.in_(suppliers))
         if filters.event_type:
             conditions.append(WebhookMessage.event_type == filters.event_type)
         if filters.invoice_id:
@@ -280,12 +316,19 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         ).limit(limit)
         return (await self.session.scalars(statement)).all()
 
-    async def deliveries_of_message(self, message_id: str) -> Sequence[WebhookDelivery]:
+    async def deliveries_of_message(
+        self, message_id: str, suppliers: Suppliers
+    ) -> Sequence[WebhookDelivery]:
+        """Its deliveries to the endpoints the caller sees."""
         statement = (
             select(WebhookDelivery)
             .where(WebhookDelivery.message_id == message_id)
             .order_by(WebhookDelivery.created_at)
         )
+        if suppliers is not None:
+            statement = statement.join(WebhookEndpoint).where(
+                WebhookEndpoint.supplier_siret.in_(suppliers)
+            )
         return (await self.session.scalars(statement)).all()
 
     async def list_deliveries(

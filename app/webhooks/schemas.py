@@ -10,13 +10,19 @@ from typing import Any
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from app.webhooks.events import EventType
-from app.webhooks.states import AttemptTrigger, DeliveryStatus, DisabledReason
+from app.webhooks.states import AttemptTrigger, DeliveryStatus, DisabledReason, EndpointAction
 
 
 class WebhookEndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: AnyHttpUrl = Field(description="Where to POST; HTTPS in production, public addresses.")
+    supplier_siret: str | None = Field(
+        default=None,
+        pattern=r"^\d{14}$",
+        description="Receive this supplier's events only. Default: the API key's supplier "
+        "when it acts for one; none (every supplier's events) needs an unrestricted key.",
+    )
     description: str | None = Field(default=None, max_length=500)
     event_types: list[EventType] = Field(
         default_factory=list,
@@ -40,6 +46,7 @@ class WebhookEndpointRead(BaseModel):
 
     id: uuid.UUID
     url: str
+    supplier_siret: str | None = Field(description="Whose events it receives; null: everyone's.")
     description: str | None
     event_types: list[str]
     disabled_at: datetime | None
@@ -63,6 +70,21 @@ class WebhookEndpointCreated(WebhookEndpointRead):
 
 class WebhookEndpointList(BaseModel):
     data: list[WebhookEndpointRead]
+
+
+class WebhookEndpointChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    action: EndpointAction
+    actor_id: uuid.UUID | None = Field(description="The API key that asked; null: the gateway.")
+    actor: str | None = Field(description="That key's name, as it was then.")
+    details: dict[str, Any] | None
+    at: datetime
+
+
+class WebhookEndpointChangeList(BaseModel):
+    data: list[WebhookEndpointChangeRead]
 
 
 class WebhookAttemptRead(BaseModel):
@@ -110,6 +132,7 @@ class WebhookMessageRead(BaseModel):
     id: str = Field(description="The `webhook-id` header of every attempt of this message.")
     event_type: str
     invoice_id: uuid.UUID | None
+    supplier_siret: str | None
     created_at: datetime
     payload: dict[str, Any] = Field(description="The body as sent (signed bytes, parsed).")
 

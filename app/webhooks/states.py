@@ -24,3 +24,16 @@ class DisabledReason(StrEnum):
     MANUAL = "manual"
     FAILING = "failing"  # every attempt failed for the disable-after period
     GONE = "gone"  # the receiver answered 410
+
+
+class EndpointAction(StrEnum):
+    """`webhook_endpoint_changes.action`: what was done to an endpoint."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    SECRET_ROTATED = "secret_rotated"
+    DISABLED = "disabled"  # by a person (`manual`) or by the gateway (`failing`, `gone`)
+    ENABLED = "enabled"
+    RECOVERY_REQUESTED = "recovery_requested"
+    RESENT = "resent"

@@ -10,7 +10,9 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.main import create_app
-from app.runtime import Runtime, build_runtime
+from app.runtime import Runtime
+from tests.conftest import worker_runtime
+from tests.support.keys import app_client
 from tests.support.receiver import Receiver
 from tests.webhooks.helpers import FAST
 
@@ -34,7 +36,7 @@ def wh_settings(database_url: str, redis_url: str) -> Settings:
 
 @pytest.fixture
 async def runtime(wh_settings: Settings, clean_db: None) -> AsyncIterator[Runtime]:
-    runtime = await build_runtime(wh_settings)
+    runtime = await worker_runtime(wh_settings)
     await runtime.queue.redis.flushdb()  # Redis DB of this test run only
     yield runtime
     await runtime.close()
@@ -48,7 +50,5 @@ def gateway(wh_settings: Settings) -> FastAPI:
 
 @pytest.fixture
 async def api(gateway: FastAPI, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    async with gateway.router.lifespan_context(gateway):
-        transport = httpx.ASGITransport(app=gateway)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
+    async with app_client(gateway) as client:
+        yield client
