@@ -73,6 +73,98 @@ def _webhook_schemas(args: argparse.Namespace) -> None:
         sys.stdout.write(f"{path}\n")
 
 
+def _keys(args: argparse.Namespace) -> None:
+    from app import manage
+
+    settings = get_settings()
+    if args.action == "create":
+        manage.create_key(settings, args.name, args.scope, args.supplier)
+    elif args.action == "list":
+        manage.list_keys(settings)
+    else:
+        manage.revoke_key(settings, args.key_id)
+
+
+def _suppliers(args: argparse.Namespace) -> None:
+    from app import manage
+
+    settings = get_settings()
+    if args.action == "add":
+        manage.add_supplier(
+            settings,
+            args.siret,
+            args.name,
+            syntax=args.syntax,
+            environment=args.environment,
+            piste_client_id=args.piste_client_id,
+            technical_login=args.technical_login,
+        )
+    elif args.action == "list":
+        manage.list_suppliers(settings)
+    elif args.action == "set-credentials":
+        manage.set_credentials(settings, args.siret, args.piste_client_id, args.technical_login)
+    else:
+        manage.remove_supplier(settings, args.siret)
+
+
+def _rotate_key(_: argparse.Namespace) -> None:
+    from app import manage
+
+    manage.rotate_key(get_settings())
+
+
+def _add_key_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from app.access.principal import Scope
+
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke")
+    keys.set_defaults(handler=_keys)
+    actions = keys.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="a new key, printed once on stdout")
+    create.add_argument("--name", required=True, help="who uses it (an ERP, a team)")
+    create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        choices=[s.value for s in Scope],
+        help="repeat for several scopes",
+    )
+    create.add_argument(
+        "--supplier", action="append", help="a SIRET it acts for (repeat); none: all suppliers"
+    )
+    actions.add_parser("list", help="every key, without the keys themselves")
+    revoke = actions.add_parser("revoke", help="refuse the key from now on")
+    revoke.add_argument("key_id")
+
+
+def _add_supplier_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    suppliers = commands.add_parser(
+        "suppliers", help="suppliers: add, list, set-credentials, remove"
+    )
+    suppliers.set_defaults(handler=_suppliers)
+    actions = suppliers.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add", help="a supplier; its own credentials if --piste-client-id is given"
+    )
+    add.add_argument("siret")
+    add.add_argument("--name", required=True)
+    add.add_argument("--syntax", help="default syntax (IN_DP_E1_CII_16B, IN_DP_E1_UBL_INVOICE…)")
+    add.add_argument("--environment", default="production", choices=["production", "qualification"])
+    for parser in (
+        add,
+        credentials := actions.add_parser(
+            "set-credentials",
+            help="its own credentials (secrets read from the terminal or stdin); "
+            "without options: the environment's",
+        ),
+    ):
+        parser.add_argument("--piste-client-id")
+        parser.add_argument("--technical-login")
+    credentials.add_argument("siret")
+    actions.add_parser("list", help="every supplier")
+    remove = actions.add_parser("remove", help="a supplier with no invoice on its way")
+    remove.add_argument("siret")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="chorus-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +188,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     schemas.add_argument("--output", default="openapi/webhooks")
     schemas.set_defaults(handler=_webhook_schemas)
+    _add_key_commands(commands)
+    _add_supplier_commands(commands)
+    commands.add_parser(
+        "rotate-key", help="re-encrypt every stored secret with GATEWAY_SECRETS_KEY's first key"
+    ).set_defaults(handler=_rotate_key)
     args = parser.parse_args(argv)
     args.handler(args)
 

@@ -51,6 +51,10 @@ Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso), AfterValidator
 PositiveDuration = Annotated[timedelta, BeforeValidator(_seconds_or_iso), AfterValidator(_positive)]
 
 
+SIMULATOR_SUPPLIER_SIRET = "81234567600017"
+"""The supplier the bundled simulator's technical account is attached to."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GATEWAY_", env_file=".env", extra="ignore", hide_input_in_errors=True
@@ -67,6 +71,11 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
+    api_key_rate_limit: str = Field(
+        default="1200/minute",
+        description="Requests one API key may make (limits notation: `N/second|minute|hour`), "
+        "counted in Redis across API processes; past it, 429 with Retry-After.",
+    )
     api_database_pool_size: int = Field(
         default=20,
         ge=1,
@@ -81,6 +90,23 @@ class Settings(BaseSettings):
     piste_client_secret: SecretStr = SecretStr("sim-client-secret")
     chorus_technical_login: str = "TECH_1_sim@cpro.fr"
     chorus_technical_password: SecretStr = SecretStr("sim-password")
+    chorus_qualification_api_url: str | None = Field(
+        default=None,
+        description="The PISTE gateway of Chorus Pro's qualification platform, for suppliers "
+        "set to `qualification` (e.g. https://sandbox-api.piste.gouv.fr); unset: the same as "
+        "GATEWAY_CHORUS_API_URL.",
+    )
+    piste_qualification_token_url: str | None = Field(
+        default=None, description="PISTE's token URL for qualification; unset: the main one."
+    )
+    supplier_siret: str | None = Field(
+        default=None,
+        pattern=r"^\d{14}$",
+        description="The supplier that uses the credentials above (GATEWAY_PISTE_*, "
+        "GATEWAY_CHORUS_TECHNICAL_*): the one-entity setup. Unset: the simulator's supplier "
+        "in development, none in production.",
+    )
+    supplier_name: str = Field(default="Supplier (credentials from the environment)")
     chorus_timeout: PositiveDuration = timedelta(seconds=30)
     chorus_max_connections: int = Field(
         default=100,
@@ -303,7 +329,15 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def environment_supplier_siret(self) -> str | None:
+        """The supplier of the environment's credentials, if any."""
+        if self.supplier_siret is not None:
+            return self.supplier_siret
+        return None if self.is_production else SIMULATOR_SUPPLIER_SIRET
+
     def chorus_config(self) -> ChorusConfig:
+        """The environment's credentials, on the main (production) platform."""
         return ChorusConfig(
             token_url=self.piste_token_url,
             api_base_url=self.chorus_api_url,
@@ -312,6 +346,15 @@ class Settings(BaseSettings):
             technical_login=self.chorus_technical_login,
             technical_password=self.chorus_technical_password,
         )
+
+    def chorus_urls(self, environment: str) -> tuple[str, str]:
+        """(token URL, API URL) of a platform: `production` or `qualification`."""
+        if environment == "qualification":
+            return (
+                self.piste_qualification_token_url or self.piste_token_url,
+                self.chorus_qualification_api_url or self.chorus_api_url,
+            )
+        return self.piste_token_url, self.chorus_api_url
 
 
 @lru_cache

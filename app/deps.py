@@ -1,4 +1,4 @@
-"""Annotated dependencies: the request's unit of work, the settings and the Chorus client.
+"""Annotated dependencies: the request's unit of work, the settings, the Chorus clients.
 
 All of them are `async def`: FastAPI runs a plain `def` dependency in a worker thread.
 """
@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.chorus import ChorusClient
 from app.config import Settings
 from app.kit.db import Units, unit_of_work
+from app.suppliers.clients import ChorusClients
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -28,15 +28,15 @@ async def get_settings_of_app(request: Request) -> Settings:
     return settings
 
 
-async def get_chorus(request: Request) -> ChorusClient:
-    """The process's one client, built in the lifespan (tests override it)."""
-    chorus: ChorusClient = request.app.state.chorus
-    return chorus
+async def get_chorus_clients(request: Request) -> ChorusClients:
+    """The process's Chorus Pro clients, one per supplier, built in the lifespan."""
+    clients: ChorusClients = request.app.state.chorus_clients
+    return clients
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_of_app)]
-ChorusDep = Annotated[ChorusClient, Depends(get_chorus)]
+ChorusClientsDep = Annotated[ChorusClients, Depends(get_chorus_clients)]
 
 
 async def get_units(request: Request) -> Units:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.access.ratelimit import RateLimiter
 from app.api import api_router
-from app.chorus import ChorusClient
 from app.config import Settings, get_settings
 from app.health import router as health_router
 from app.intake.http import REQUEST_MODELS
-from app.kit.db import create_engine, create_sessionmaker
+from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.errors import install_error_handlers
 from app.kit.logging import configure_logging
 from app.kit.openapi import include_models
 from app.kit.queue import connect_queue
 from app.runtime import chorus_http_client
+from app.suppliers.clients import ChorusClients
+from app.suppliers.service import supplier_service
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Send invoices to Chorus Pro without touching Chorus Pro: post them as JSON, follow them
@@ -42,9 +47,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.queue = queue
-        # Directory lookups from ERP requests; their own deadline is enforced by the caller.
+        sessionmaker = app.state.sessionmaker
+        # Directory lookups and actions from ERP requests; their deadlines are the callers'.
         chorus_http = chorus_http_client(settings)
-        app.state.chorus = ChorusClient(chorus_http, settings.chorus_config())
+        app.state.chorus_clients = ChorusClients(
+            chorus_http, settings, lambda: unit_of_work(sessionmaker, queue)
+        )
+        app.state.rate_limiter = RateLimiter(settings.redis_url, settings.api_key_rate_limit)
+        try:
+            async with unit_of_work(sessionmaker) as session:
+                await supplier_service.ensure_environment_supplier(session, settings)
+        except Exception as exc:  # the database may be down: the API still starts (503s)
+            logger.warning("could not check the environment's supplier: %s", exc)
         try:
             yield
         finally:

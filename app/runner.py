@@ -18,11 +18,13 @@ from types import FrameType
 
 from app.config import Settings
 from app.kit.logging import configure_logging
+from app.manage import ensure_development_key
 from app.migrate import upgrade
 
 logger = logging.getLogger("app.runner")
 
 STOP_TIMEOUT_SECONDS = 15.0
+DEVELOPMENT_KEY_FILE = "api-key"
 
 
 def _uses_simulator(settings: Settings) -> bool:
@@ -58,6 +60,14 @@ def _start_embedded(settings: Settings) -> tuple[subprocess.Popen[str] | None, s
     return process, urls["database_url"], urls["redis_url"]
 
 
+def _announce_development_key(settings: Settings) -> None:
+    """Every route needs an API key: in development one admin key waits in a file."""
+    path = settings.data_dir / DEVELOPMENT_KEY_FILE
+    if ensure_development_key(settings, path):
+        logger.info("created an admin API key for development in %s", path)
+    logger.info('API key: send -H "Authorization: Bearer $(cat %s)"', path)
+
+
 def run_all(settings: Settings) -> int:
     configure_logging(settings.log_level)
     stopping = False
@@ -73,6 +83,8 @@ def run_all(settings: Settings) -> int:
         embedded, database_url, redis_url = _start_embedded(settings)
         logger.info("migrating the database")
         upgrade(database_url)
+        if not settings.is_production:
+            _announce_development_key(settings.model_copy(update={"database_url": database_url}))
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         commands = ["api", "worker"]
         if _uses_simulator(settings):

@@ -22,8 +22,10 @@ from app.migrate import upgrade
 from app.runtime import Runtime, build_runtime
 from app.simulator import FixedClock, SimulatorSettings
 from app.simulator import create_app as create_simulator
+from app.suppliers.service import supplier_service
 from tests.servers import Servers, test_servers
 from tests.support.flow import STEP, Flow
+from tests.support.keys import app_client
 from tests.support.live import serve
 from tests.support.simulator import SimulatorAdmin
 
@@ -124,7 +126,7 @@ def settings(database_url: str, redis_url: str, simulator_url: str) -> Settings:
 @pytest.fixture
 async def runtime(settings: Settings, clean_db: None) -> AsyncIterator[Runtime]:
     """What jobs get in the worker; tests call the job functions with it."""
-    runtime = await build_runtime(settings)
+    runtime = await worker_runtime(settings)
     yield runtime
     await runtime.close()
 
@@ -143,12 +145,17 @@ async def client(settings: Settings, clean_db: None) -> AsyncIterator[httpx.Asyn
 
 @asynccontextmanager
 async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The API app in-process, its lifespan run, for a test to call."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
+    """The API app in-process, its lifespan run, with an admin key, for a test to call."""
+    async with app_client(create_app(settings)) as client:
+        yield client
+
+
+async def worker_runtime(settings: Settings) -> Runtime:
+    """The runtime as the worker builds it at start-up, its supplier created."""
+    runtime = await build_runtime(settings)
+    async with runtime.unit_of_work() as session:
+        await supplier_service.ensure_environment_supplier(session, settings)
+    return runtime
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +179,7 @@ async def flow(
         directory_preflight_enabled=False,
         chorus_timeout=10.0,
     )
-    runtime = await build_runtime(flow_settings)
+    runtime = await worker_runtime(flow_settings)
     try:
         async with (
             api_client(flow_settings) as api,

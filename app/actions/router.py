@@ -6,9 +6,11 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from app.access.deps import InvoiceWriter
+from app.access.principal import Principal
 from app.actions.schemas import CompleteRequest, RecycleRequest
 from app.actions.service import action_service
-from app.deps import ChorusDep, SessionDep, SettingsDep, UnitsDep
+from app.deps import ChorusClientsDep, SessionDep, SettingsDep, UnitsDep
 from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, accepted_answer
 from app.intake.service import IntakePolicy
 from app.invoices.schemas import InvoiceRead
@@ -27,9 +29,9 @@ CHORUS_PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-async def _read(units: Units, invoice_id: uuid.UUID) -> InvoiceRead:
+async def _read(units: Units, invoice_id: uuid.UUID, caller: Principal) -> InvoiceRead:
     async with units() as session:
-        detail = await invoice_service.get_detail(session, invoice_id)
+        detail = await invoice_service.get_detail(session, invoice_id, caller.suppliers)
         return InvoiceRead.model_validate(detail, from_attributes=True)
 
 
@@ -38,13 +40,16 @@ async def complete_invoice(
     invoice_id: uuid.UUID,
     body: CompleteRequest,
     units: UnitsDep,
-    chorus: ChorusDep,
+    clients: ChorusClientsDep,
     settings: SettingsDep,
+    caller: InvoiceWriter,
 ) -> InvoiceRead:
     """Answer a suspended invoice (SUSPENDUE) with attachments and/or a comment."""
     deadline = settings.chorus_timeout * 2
-    await action_service.complete(units, chorus, invoice_id, body, deadline=deadline)
-    return await _read(units, invoice_id)
+    await action_service.complete(
+        units, clients, invoice_id, body, deadline=deadline, principal=caller
+    )
+    return await _read(units, invoice_id, caller)
 
 
 @router.post("/{invoice_id}/recycle", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
@@ -52,13 +57,16 @@ async def recycle_invoice(
     invoice_id: uuid.UUID,
     body: RecycleRequest,
     units: UnitsDep,
-    chorus: ChorusDep,
+    clients: ChorusClientsDep,
     settings: SettingsDep,
+    caller: InvoiceWriter,
 ) -> InvoiceRead:
     """Re-address an invoice Chorus Pro asks to recycle (A_RECYCLER); same number."""
     deadline = settings.chorus_timeout
-    await action_service.recycle(units, chorus, invoice_id, body, deadline=deadline)
-    return await _read(units, invoice_id)
+    await action_service.recycle(
+        units, clients, invoice_id, body, deadline=deadline, principal=caller
+    )
+    return await _read(units, invoice_id, caller)
 
 
 @router.post(
@@ -74,6 +82,7 @@ async def replace_invoice(
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey,
+    caller: InvoiceWriter,
 ) -> Response:
     """Send a corrected invoice, with a new number, in place of a rejected one.
 
@@ -86,5 +95,6 @@ async def replace_invoice(
         posted,
         idempotency_key,
         IntakePolicy.from_settings(settings),
+        caller,
     )
     return accepted_answer(detail, created)

@@ -28,9 +28,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.actions.schemas import AttachmentUpload, CompleteRequest, RecycleRequest
 from app.chorus import (
-    ChorusClient,
     ChorusError,
     ChorusFunctionalError,
     ChorusUnavailableError,
@@ -42,9 +42,11 @@ from app.intake.service import IntakePolicy, intake_service
 from app.invoices import history
 from app.invoices.lifecycle import FINAL_STATUSES, EventSource, InvoiceStatus
 from app.invoices.service import InvoiceDetail, invoice_service
+from app.kit.actors import Actor
 from app.kit.db import Units
 from app.kit.errors import AppError, Conflict, FieldError, Unprocessable
 from app.models.invoice import Invoice
+from app.suppliers.clients import ChorusClients
 from app.tracking import observations
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # ajouterFichierDansSysteme (API.md 5.4)
@@ -156,11 +158,12 @@ class ActionService:
     async def complete(
         self,
         units: Units,
-        chorus: ChorusClient,
+        clients: ChorusClients,
         invoice_id: uuid.UUID,
         request: CompleteRequest,
         *,
         deadline: timedelta,
+        principal: Principal,
     ) -> None:
         """Upload each attachment (ajouterFichierDansSysteme), then completerFacture."""
         if not request.attachments and not request.comment:
@@ -168,7 +171,11 @@ class ActionService:
                 errors=[FieldError(field="(body)", message="give a comment or attachments")]
             )
         attachments = decode_attachments(request.attachments)
-        chorus_id = await self._chorus_id(units, invoice_id, "SUSPENDUE", InvoiceNotSuspended)
+        chorus_id, supplier = await self._chorus_id(
+            units, invoice_id, "SUSPENDUE", InvoiceNotSuspended, principal
+        )
+        chorus = await clients.for_supplier(supplier)
+        actor = principal.actor
         pieces: list[PieceJointeComplementaire] = []
         try:
             async with asyncio.timeout(deadline.total_seconds()):
@@ -189,7 +196,11 @@ class ActionService:
         except (ChorusError, TimeoutError) as exc:
             error = exc if isinstance(exc, ChorusError) else _timed_out("completerFacture")
             await self._record(
-                units, invoice_id, f"Completion failed: {error}", {"action": "complete"}
+                units,
+                invoice_id,
+                f"Completion failed: {error}",
+                {"action": "complete"},
+                actor=actor,
             )
             raise _as_problem(error) from exc
         comment = "Completed on Chorus Pro"
@@ -202,19 +213,24 @@ class ActionService:
             if answer.date_traitement
             else None,
         }
-        await self._record(units, invoice_id, comment, details, follow=True)
+        await self._record(units, invoice_id, comment, details, follow=True, actor=actor)
 
     async def recycle(
         self,
         units: Units,
-        chorus: ChorusClient,
+        clients: ChorusClients,
         invoice_id: uuid.UUID,
         request: RecycleRequest,
         *,
         deadline: timedelta,
+        principal: Principal,
     ) -> None:
         """recyclerFacture with the new routing, then the same routing on our invoice."""
-        chorus_id = await self._chorus_id(units, invoice_id, "A_RECYCLER", InvoiceNotToRecycle)
+        chorus_id, supplier = await self._chorus_id(
+            units, invoice_id, "A_RECYCLER", InvoiceNotToRecycle, principal
+        )
+        chorus = await clients.for_supplier(supplier)
+        actor = principal.actor
         try:
             async with asyncio.timeout(deadline.total_seconds()):
                 await chorus.recycle_invoice(
@@ -227,11 +243,11 @@ class ActionService:
         except (ChorusError, TimeoutError) as exc:
             error = exc if isinstance(exc, ChorusError) else _timed_out("recyclerFacture")
             await self._record(
-                units, invoice_id, f"Recycling failed: {error}", {"action": "recycle"}
+                units, invoice_id, f"Recycling failed: {error}", {"action": "recycle"}, actor=actor
             )
             raise _as_problem(error) from exc
         async with units() as session:
-            invoice = await self._locked(session, invoice_id)
+            invoice = await self._locked(session, invoice_id, principal)
             before = _routing(invoice)
             if invoice.recipient_siret != request.recipient_siret:
                 invoice.recipient_reports_payment = None  # the new recipient's is not known
@@ -243,7 +259,7 @@ class ActionService:
             if request.comment:
                 comment += f": {request.comment}"
             details = {"action": "recycle", "from": before, "to": _routing(invoice)}
-            await self._append(session, invoice, comment, details, follow=True)
+            await self._append(session, invoice, comment, details, follow=True, actor=actor)
 
     async def replace(
         self,
@@ -252,15 +268,16 @@ class ActionService:
         posted: PostedInvoice,
         idempotency_key: str,
         policy: IntakePolicy,
+        principal: Principal,
     ) -> tuple[InvoiceDetail, bool]:
         """Create the corrected invoice (new number) and link it with the rejected one."""
-        old = await self._locked(session, invoice_id)
+        old = await self._locked(session, invoice_id, principal)
         if old.status != InvoiceStatus.REJECTED:
             raise InvoiceNotRejected(f"invoice {old.number} is {old.status}")
         if isinstance(posted, InvoiceDocument) and posted.number == old.number:
             raise ReplacementNumberReused(f"{old.number} is the rejected invoice's number")
         accepted, created = await intake_service.accept(
-            session, posted, idempotency_key, policy, replaces=old.id
+            session, posted, idempotency_key, policy, replaces=old.id, principal=principal
         )
         new = accepted.invoice
         if not created:
@@ -281,29 +298,40 @@ class ActionService:
             old,
             f"Replaced by invoice {new.number}",
             {"action": "replace", "by": str(new.id)},
+            actor=principal.actor,
         )
         await self._append(
             session,
             new,
             f"Replaces rejected invoice {old.number}",
             {"action": "replace", "replaces": str(old.id)},
+            actor=principal.actor,
         )
         await session.flush()
-        return await invoice_service.get_detail(session, new.id), True
+        return await invoice_service.get_detail(session, new.id, principal.suppliers), True
 
     async def _chorus_id(
-        self, units: Units, invoice_id: uuid.UUID, wanted: str, refusal: type[Conflict]
-    ) -> int:
+        self,
+        units: Units,
+        invoice_id: uuid.UUID,
+        wanted: str,
+        refusal: type[Conflict],
+        principal: Principal,
+    ) -> tuple[int, str]:
+        """The invoice's Chorus Pro id and its supplier, once it is in the wanted status."""
         async with units() as session:
-            invoice = await invoice_service.get(session, invoice_id)
+            invoice = await invoice_service.get(session, invoice_id, principal.suppliers)
             if invoice.chorus_status != wanted or invoice.chorus_invoice_id is None:
                 raise refusal(
                     f"invoice {invoice.number} is {invoice.chorus_status or invoice.status}"
                 )
-            return invoice.chorus_invoice_id
+            return invoice.chorus_invoice_id, invoice.supplier_siret
 
-    async def _locked(self, session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-        return await invoice_service.get_for_update(session, invoice_id)
+    async def _locked(
+        self, session: AsyncSession, invoice_id: uuid.UUID, principal: Principal | None = None
+    ) -> Invoice:
+        suppliers = principal.suppliers if principal is not None else None
+        return await invoice_service.get_for_update(session, invoice_id, suppliers)
 
     async def _record(
         self,
@@ -313,10 +341,11 @@ class ActionService:
         details: dict[str, Any],
         *,
         follow: bool = False,
+        actor: Actor | None = None,
     ) -> None:
         async with units() as session:
             invoice = await self._locked(session, invoice_id)
-            await self._append(session, invoice, comment, details, follow=follow)
+            await self._append(session, invoice, comment, details, follow=follow, actor=actor)
 
     async def _append(
         self,
@@ -326,6 +355,7 @@ class ActionService:
         details: dict[str, Any],
         *,
         follow: bool = False,
+        actor: Actor | None = None,
     ) -> None:
         """A history line for the action; its effect on Chorus comes back through the sync."""
         await history.record(
@@ -335,6 +365,7 @@ class ActionService:
             source=EventSource.ERP,
             comment=comment,
             details=details,
+            actor=actor,
         )
         if follow and not invoice.followed and invoice.status not in FINAL_STATUSES:
             await observations.follow(session, invoice, since=None)

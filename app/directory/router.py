@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.deps import ChorusDep, SessionDep, SettingsDep
+from app.access.deps import InvoiceReader
+from app.deps import ChorusClientsDep, SessionDep, SettingsDep
 from app.directory.schemas import StructureRead
 from app.directory.service import DirectoryPolicy, directory_service
 from app.kit.errors import Problem
@@ -21,9 +22,14 @@ router = APIRouter(prefix="/directory", tags=["directory"])
     },
 )
 async def get_structure(
-    siret: str, session: SessionDep, chorus: ChorusDep, settings: SettingsDep
+    siret: str,
+    session: SessionDep,
+    clients: ChorusClientsDep,
+    settings: SettingsDep,
+    _: InvoiceReader,
 ) -> StructureRead:
     """A recipient's requirements and active services, to ask the buyer for them in time."""
     policy = DirectoryPolicy.from_settings(settings)
+    chorus = await clients.for_directory()
     entry = await directory_service.describe(session, chorus, siret, policy)
     return StructureRead.from_entry(entry)

@@ -9,10 +9,10 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.kit.repository import Repository
 from app.models.invoice import Invoice
-from app.models.supplier import SupplierSettings
+from app.models.supplier import Supplier
 
 _INVOICES = cast(Table, Invoice.__table__)
-_SUPPLIERS = cast(Table, SupplierSettings.__table__)
+_SUPPLIERS = cast(Table, Supplier.__table__)
 _INSERT_NEW = (
     insert(_INVOICES)
     .values(

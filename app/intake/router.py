@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from app.deps import ChorusDep, SessionDep, SettingsDep
+from app.access.deps import InvoiceWriter
+from app.deps import ChorusClientsDep, SessionDep, SettingsDep
 from app.directory import directory_check
 from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, accepted_answer
 from app.intake.schemas import ValidationReport
@@ -34,6 +35,7 @@ async def create_invoice(
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey,
+    caller: InvoiceWriter,
 ) -> Response:
     """Accept an invoice: checked, stored and queued for Chorus Pro before this answers.
 
@@ -42,7 +44,7 @@ async def create_invoice(
     for the checks and deposited unchanged.
     """
     detail, created = await intake_service.accept(
-        session, posted, idempotency_key, IntakePolicy.from_settings(settings)
+        session, posted, idempotency_key, IntakePolicy.from_settings(settings), principal=caller
     )
     return accepted_answer(detail, created)
 
@@ -57,10 +59,14 @@ async def create_invoice(
     openapi_extra=REQUEST_BODY,
 )
 async def validate_invoice(
-    posted: PostedInvoiceDep, session: SessionDep, chorus: ChorusDep, settings: SettingsDep
+    posted: PostedInvoiceDep,
+    session: SessionDep,
+    clients: ChorusClientsDep,
+    settings: SettingsDep,
+    caller: InvoiceWriter,
 ) -> ValidationReport:
     """Run every check without storing anything, the recipient's Chorus Pro directory
     requirements included; on success, return the XML that would be sent."""
-    directory = directory_check(session, chorus, settings)
+    directory = directory_check(session, await clients.for_directory(), settings)
     policy = IntakePolicy.from_settings(settings)
-    return await intake_service.dry_run(session, posted, policy, directory)
+    return await intake_service.dry_run(session, posted, policy, directory, principal=caller)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principal import Principal
 from app.config import Settings
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
@@ -23,7 +24,7 @@ from app.intake.schemas import ValidationReport
 from app.invoices import history
 from app.invoices.lifecycle import EventSource, InvoiceStatus
 from app.invoices.service import InvoiceDetail, invoice_service
-from app.kit.errors import Conflict, FieldError, Unprocessable
+from app.kit.errors import Conflict, FieldError, SupplierNotAllowed, Unprocessable
 from app.kit.ids import uuid7
 from app.kit.time import utcnow
 from app.models.invoice import Invoice, InvoiceFile
@@ -58,6 +59,14 @@ class DuplicateInvoiceNumber(Conflict):
     title = "This supplier already sent an invoice with this number"
 
 
+UNKNOWN_SUPPLIER = FieldError(
+    field="supplier.siret",
+    message="not a supplier of this gateway (add it: POST /v1/suppliers or "
+    "`chorus-gateway suppliers add`)",
+    message_fr="ce fournisseur n'est pas configuré dans la passerelle",
+)
+
+
 class InvoiceInvalid(Unprocessable):
     slug = "invoice-invalid"
     title = "The invoice would be refused by Chorus Pro or EN 16931"
@@ -89,6 +98,7 @@ class IntakeService:
         policy: IntakePolicy,
         *,
         replaces: uuid.UUID | None = None,
+        principal: Principal | None = None,
     ) -> tuple[InvoiceDetail, bool]:
         """`create` for either shape the ERP may post: a JSON invoice or its own file."""
         if isinstance(posted, SuppliedFile):
@@ -101,8 +111,11 @@ class IntakeService:
                 original=posted,
                 original_syntax=parsed.syntax,
                 replaces=replaces,
+                principal=principal,
             )
-        return await self.create(session, posted, idempotency_key, policy, replaces=replaces)
+        return await self.create(
+            session, posted, idempotency_key, policy, replaces=replaces, principal=principal
+        )
 
     async def create(
         self,
@@ -114,6 +127,7 @@ class IntakeService:
         original: SuppliedFile | None = None,
         original_syntax: Syntax | None = None,
         replaces: uuid.UUID | None = None,
+        principal: Principal | None = None,
     ) -> tuple[InvoiceDetail, bool]:
         """Store the invoice, its history and its event together; replay an identical request.
 
@@ -125,7 +139,7 @@ class IntakeService:
         digest = (
             hashlib.sha256(original.content).hexdigest() if original else request_hash(document)
         )
-        await self._refuse_if_invalid(document, policy)
+        await self._refuse_if_invalid(session, document, policy, principal)
         totals = document.compute_totals()
         now = utcnow()
         invoice = Invoice(
@@ -177,17 +191,27 @@ class IntakeService:
                     content=original.content,
                 )
             )
-        event = await history.record_created(session, invoice, source=EventSource.ERP)
+        actor = principal.actor if principal else None
+        event = await history.record_created(session, invoice, source=EventSource.ERP, actor=actor)
         request_submission(session, invoice)
         return InvoiceDetail(invoice, [event], []), True
 
     async def _refuse_if_invalid(
         self,
+        session: AsyncSession,
         document: InvoiceDocument,
         policy: IntakePolicy,
+        principal: Principal | None,
         directory: DirectoryCheck | None = None,
     ) -> None:
         """Every rule at once: the ERP gets the whole list of what to fix."""
+        siret = document.supplier.siret
+        if principal is not None and not principal.may_act_for(siret):
+            raise SupplierNotAllowed(
+                errors=[
+                    FieldError(field="supplier.siret", message="this API key may not act for it")
+                ]
+            )
         today = datetime.now(CHORUS_ZONE).date()
         if policy.official_rules is None:  # our rules alone take a fraction of a millisecond
             errors = validate(document, today=today)
@@ -195,6 +219,8 @@ class IntakeService:
             errors = await asyncio.to_thread(
                 validate, document, today=today, official_rules=policy.official_rules
             )
+        if not await supplier_service.is_known(session, siret):
+            errors.insert(0, UNKNOWN_SUPPLIER)
         if directory is not None:
             errors += await directory(document)
         if errors:
@@ -206,18 +232,19 @@ class IntakeService:
         posted: PostedInvoice,
         policy: IntakePolicy,
         directory: DirectoryCheck | None = None,
+        principal: Principal | None = None,
     ) -> ValidationReport:
         """The checks `create` runs, and the directory's that the worker runs before sending,
         without storing anything; returns the XML that would be sent."""
         if isinstance(posted, SuppliedFile):
             parsed = read_supplied_file(posted)
-            await self._refuse_if_invalid(parsed.document, policy, directory)
+            await self._refuse_if_invalid(session, parsed.document, policy, principal, directory)
             return ValidationReport(
                 syntax=parsed.syntax.value,
                 file_name=posted.file_name,
                 xml=parsed.xml.decode("utf-8"),
             )
-        await self._refuse_if_invalid(posted, policy, directory)
+        await self._refuse_if_invalid(session, posted, policy, principal, directory)
         syntax = await supplier_service.syntax_for(session, posted.supplier.siret, posted.syntax)
         # A Factur-X PDF carries exactly the CII XML; the XML is what the ERP wants to see.
         xml_syntax = Syntax.CII_D16B if syntax is Syntax.FACTURX else syntax

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.invoices.lifecycle import EventSource, InvoiceStatus, event_type
 from app.invoices.repository import InvoiceRepository
+from app.kit.actors import Actor
 from app.kit.errors import FieldError
 from app.kit.ids import uuid7
 from app.kit.time import utcnow
@@ -45,6 +46,7 @@ async def record(
     chorus_status: str | None = None,
     occurred_at: datetime | None = None,
     details: dict[str, Any] | None = None,
+    actor: Actor | None = None,
 ) -> None:
     """Append a history line; when the summary status changes, publish its webhook event.
 
@@ -65,6 +67,8 @@ async def record(
             chorus_status=chorus_status,
             comment=comment,
             details=details,
+            actor_id=actor.id if actor else None,
+            actor=actor.name if actor else None,
         )
     )
     if chorus_status is not None:
@@ -85,7 +89,7 @@ async def record(
 
 
 async def record_created(
-    session: AsyncSession, invoice: Invoice, *, source: EventSource
+    session: AsyncSession, invoice: Invoice, *, source: EventSource, actor: Actor | None = None
 ) -> InvoiceEvent:
     """The first history line of a new invoice, and the event announcing its status."""
     event = InvoiceEvent(
@@ -96,6 +100,8 @@ async def record_created(
         source=source,
         status=invoice.status,
         comment=invoice.status_comment,
+        actor_id=actor.id if actor else None,
+        actor=actor.name if actor else None,
     )
     await InvoiceRepository(session).insert_event(event)
     await _publish(session, invoice, invoice.created_at)
@@ -109,6 +115,7 @@ async def _publish(session: AsyncSession, invoice: Invoice, at: datetime) -> Non
         event_data(invoice),
         occurred_at=at,
         invoice_id=invoice.id,
+        supplier_siret=invoice.supplier_siret,
     )
 
 

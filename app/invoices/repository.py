@@ -24,6 +24,7 @@ class InvoiceFilters:
     issue_date_to: date | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    visible_suppliers: frozenset[str] | None = None  # None: every supplier
 
 
 _EVENTS = cast(Table, InvoiceEvent.__table__)
@@ -38,6 +39,7 @@ STATUS_COLUMNS = (
     Invoice.flux_number,
     Invoice.flux_status,
     Invoice.chorus_invoice_id,
+    Invoice.supplier_siret,
 )
 SUMMARY_COLUMNS = (
     Invoice.id,
@@ -102,6 +104,8 @@ class InvoiceRepository(Repository[Invoice]):
             conditions.append(Invoice.status.in_(filters.statuses))
         if filters.supplier_siret:
             conditions.append(Invoice.supplier_siret == filters.supplier_siret)
+        if filters.visible_suppliers is not None:
+            conditions.append(Invoice.supplier_siret.in_(sorted(filters.visible_suppliers)))
         if filters.recipient_siret:
             conditions.append(Invoice.recipient_siret == filters.recipient_siret)
         if filters.issue_date_from:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from app.access.deps import InvoiceReader
 from app.deps import SessionDep
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceFilters
@@ -26,6 +27,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 @router.get("", response_model=InvoiceList)
 async def list_invoices(
     session: SessionDep,
+    caller: InvoiceReader,
     status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
     supplier_siret: str | None = None,
     recipient_siret: str | None = None,
@@ -45,6 +47,7 @@ async def list_invoices(
         issue_date_to=issue_date_to,
         created_from=created_from,
         created_to=created_to,
+        visible_suppliers=caller.suppliers,
     )
     page, next_cursor = await invoice_service.list(session, filters, limit, cursor)
     data = [InvoiceSummary.model_validate(row) for row in page]
@@ -52,14 +55,18 @@ async def list_invoices(
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead, responses=NOT_FOUND)
-async def get_invoice(invoice_id: uuid.UUID, session: SessionDep) -> Response:
+async def get_invoice(
+    invoice_id: uuid.UUID, session: SessionDep, caller: InvoiceReader
+) -> Response:
     """The invoice, its statuses, its history and every deposit attempt."""
-    detail = await invoice_service.get_detail(session, invoice_id)
+    detail = await invoice_service.get_detail(session, invoice_id, caller.suppliers)
     return model_response(InvoiceRead.model_validate(detail, from_attributes=True))
 
 
 @router.get("/{invoice_id}/status", response_model=InvoiceStatusRead, responses=NOT_FOUND)
-async def get_invoice_status(invoice_id: uuid.UUID, session: SessionDep) -> Response:
+async def get_invoice_status(
+    invoice_id: uuid.UUID, session: SessionDep, caller: InvoiceReader
+) -> Response:
     """Gateway status, raw Chorus Pro status, flux number, Chorus id and ordered history."""
-    status = await invoice_service.get_status(session, invoice_id)
+    status = await invoice_service.get_status(session, invoice_id, caller.suppliers)
     return model_response(InvoiceStatusRead.model_validate(status, from_attributes=True))

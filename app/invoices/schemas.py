@@ -21,6 +21,9 @@ class InvoiceEventRead(ReadModel):
     status: str = Field(description="Gateway status after this event.")
     chorus_status: str | None
     comment: str | None = Field(description="Why: a rejection or suspension reason, an error.")
+    actor: str | None = Field(
+        default=None, description="The API key (its name) that made this change, if a caller did."
+    )
 
 
 class SubmissionAttemptRead(ReadModel):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.invoices.repository import InvoiceFilters, InvoiceRepository
+from app.kit.actors import Suppliers, sees
 from app.kit.cursor import decode_uuid_cursor, page_of
 from app.kit.errors import NotFound
 from app.models.invoice import Invoice, InvoiceEvent, SubmissionAttempt
@@ -32,32 +33,39 @@ class InvoiceDetail:
         return getattr(self.invoice, name)
 
 
+def _visible(invoice: Invoice | None, invoice_id: uuid.UUID, suppliers: Suppliers) -> Invoice:
+    if invoice is None or not sees(suppliers, invoice.supplier_siret):
+        raise InvoiceNotFound(f"no invoice {invoice_id}")
+    return invoice
+
+
 class InvoiceService:
-    async def get(self, session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-        invoice = await InvoiceRepository(session).get(invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(f"no invoice {invoice_id}")
-        return invoice
+    async def get(
+        self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
+    ) -> Invoice:
+        return _visible(await InvoiceRepository(session).get(invoice_id), invoice_id, suppliers)
 
-    async def get_for_update(self, session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
+    async def get_for_update(
+        self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
+    ) -> Invoice:
         invoice = await InvoiceRepository(session).get_for_update(invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(f"no invoice {invoice_id}")
-        return invoice
+        return _visible(invoice, invoice_id, suppliers)
 
-    async def get_detail(self, session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail:
-        invoice = await self.get(session, invoice_id)
+    async def get_detail(
+        self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
+    ) -> InvoiceDetail:
+        invoice = await self.get(session, invoice_id, suppliers)
         repository = InvoiceRepository(session)
         return InvoiceDetail(
             invoice, await repository.events(invoice_id), await repository.attempts(invoice_id)
         )
 
-    async def get_status(self, session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail:
+    async def get_status(
+        self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
+    ) -> InvoiceDetail:
         """The status fields and the history only: no document, no attempts to read."""
         repository = InvoiceRepository(session)
-        invoice = await repository.get_status_fields(invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(f"no invoice {invoice_id}")
+        invoice = _visible(await repository.get_status_fields(invoice_id), invoice_id, suppliers)
         return InvoiceDetail(invoice, await repository.events(invoice_id), [])
 
     async def list(

@@ -123,6 +123,9 @@ class InvoiceEvent(Base):
     chorus_status: Mapped[str | None] = mapped_column(String(60))
     comment: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The API key that made this change, when a caller did (its id and name at the time).
+    actor_id: Mapped[uuid.UUID | None]
+    actor: Mapped[str | None] = mapped_column(String(200))
 
 
 class SubmissionAttempt(Base):

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.kit.time import utcnow
 from app.main import create_app
 from app.models.directory import CachedStructure
+from tests.support.keys import app_client
 from tests.support.simulator import SimulatorAdmin
 
 SLOW = 6.0
@@ -96,10 +97,8 @@ async def impatient_gateway(settings: Settings, clean_db: None) -> AsyncIterator
     app = create_app(
         settings.model_copy(update={"directory_lookup_timeout": timedelta(seconds=0.3)})
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://client") as client:
-            yield client
+    async with app_client(app) as client:
+        yield client
 
 
 async def test_slow_directory_is_a_503_problem_and_not_a_hang(

@@ -19,7 +19,7 @@ import pytest
 
 APP = Path(__file__).parents[2] / "app"
 
-DOMAIN = {"outbox", "webhooks", "suppliers", "directory", "invoices"}
+DOMAIN = {"outbox", "webhooks", "suppliers", "access", "directory", "invoices"}
 STAGES = {"intake", "submission", "tracking", "actions"}
 PORTABLE = {"document", "formats", "validation", "chorus"}
 
@@ -35,40 +35,62 @@ MAY_IMPORT: dict[str, set[str]] = {
     "models": {"kit"},
     "config": {"chorus"},
     # What the entry modules are handed: the request's resources, the worker's.
-    "deps": {"kit", "config", "chorus"},
-    "runtime": {"kit", "config", "chorus"},
+    "deps": {"kit", "config", "chorus", "suppliers"},
+    "runtime": {"kit", "config", "chorus", "suppliers"},
     # The domain around invoices.
     "outbox": {"kit", "models"},
-    "webhooks": {"kit", "models", "config", "outbox"},
-    "suppliers": {"kit", "models", "document", "formats"},
-    "directory": {"kit", "models", "config", "chorus", "document"},
-    "invoices": {"kit", "models", "config", "webhooks"},
+    "webhooks": {"kit", "models", "config", "access", "outbox"},
+    "suppliers": {
+        *{"kit", "models", "config", "chorus", "document", "formats"},
+        *{"access", "webhooks", "invoices"},
+    },
+    # Who may do what: API keys, their scopes and suppliers.
+    "access": {"kit", "models", "config"},
+    "directory": {"kit", "models", "config", "chorus", "document", "access", "suppliers"},
+    "invoices": {"kit", "models", "config", "access", "webhooks"},
     # The stages of an invoice's way, each over the ones it hands invoices to.
-    "tracking": {"kit", "models", "config", "chorus", "invoices"},
+    "tracking": {"kit", "models", "config", "chorus", "suppliers", "invoices"},
     "submission": {
         *{"kit", "models", "config", "chorus", "document", "formats"},
-        *{"outbox", "directory", "invoices", "tracking"},
+        *{"outbox", "suppliers", "directory", "invoices", "tracking"},
     },
     "intake": {
         *{"kit", "models", "config", "document", "formats", "validation"},
-        *{"suppliers", "directory", "invoices", "submission"},
+        *{"access", "suppliers", "directory", "invoices", "submission"},
     },
-    "actions": {"kit", "models", "config", "chorus", "document", "intake", "invoices", "tracking"},
+    "actions": {
+        *{"kit", "models", "config", "chorus", "document"},
+        *{"access", "suppliers", "intake", "invoices", "tracking"},
+    },
     # The processes: they assemble everything.
     "worker": {"kit", "config", "runtime", *DOMAIN, *STAGES},
     "api": {*DOMAIN, *STAGES},
     "health": set(),
     "migrate": {"kit", "models"},
     "embedded": {"kit"},
-    "main": {"kit", "config", "chorus", "runtime", "api", "health", "intake"},
-    "runner": {"kit", "config", "migrate"},
-    "cli": {"kit", "config", "main", "migrate", "runner", "simulator", "webhooks", "worker"},
+    "main": {
+        "kit",
+        "config",
+        "chorus",
+        "runtime",
+        "api",
+        "health",
+        "access",
+        "suppliers",
+        "intake",
+    },
+    "manage": {"kit", "config", "access", "suppliers", "webhooks"},
+    "runner": {"kit", "config", "manage", "migrate"},
+    "cli": {
+        *{"kit", "config", "access", "main", "manage", "migrate", "runner", "simulator"},
+        *{"webhooks", "worker"},
+    },
 }
 ENTRY_MODULES = {"router", "http", "deps", "jobs"}
 """The HTTP and job modules of a package: the floor above its services."""
 ENTRY_ONLY = {"deps": {"router", "http", "deps"}, "runtime": {"jobs"}}
 """Packages only entry modules (of these names) may import; processes may too."""
-PROCESSES = {"worker", "api", "main", "cli", "runner"}
+PROCESSES = {"worker", "api", "main", "cli", "runner", "manage"}
 
 
 def _package(module: str) -> str:

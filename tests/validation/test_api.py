@@ -16,6 +16,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Invoice, OutboxMessage
 from app.validation import check_payload
+from tests.support.keys import app_client
 
 from .conftest import Payload, payload
 
@@ -68,10 +69,8 @@ async def broken_artefacts(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API with the official artefacts pointed at a folder that does not exist."""
     app = create_app(settings.model_copy(update={"en16931_schematron_dir": tmp_path / "missing"}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
+    async with app_client(app) as client:
+        yield client
 
 
 async def test_unrunnable_official_rules_refuse_the_invoice(
