@@ -68,6 +68,15 @@ class Stack:
     api_url: str
     simulator_url: str
     processes: dict[str, Process] = field(default_factory=dict)
+    api_key: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What every call to the API sends: the admin key the stack created."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.api_url, headers=self.headers, timeout=10)
 
     def restart(self, name: str) -> None:
         self.processes[name].stop()
@@ -116,10 +125,20 @@ def run_stack(
             process.start()
         _wait_http(f"{simulator_url}/_simulator/clock", processes["simulator"])
         _wait_http(f"{stack.api_url}/healthz", processes["api"])
+        stack.api_key = create_api_key(env)
         yield stack
     finally:
         for process in reversed(list(processes.values())):
             process.stop()
+
+
+def create_api_key(env: dict[str, str], *args: str) -> str:
+    """An admin key (or the one `args` describe) made by the CLI, as an operator would."""
+    command = [sys.executable, "-m", "app.cli", "keys", "create", "--name", "e2e"]
+    command += list(args) or ["--scope", "admin"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def post_invoice(stack: Stack, key: str, **changes: Any) -> dict[str, Any]:
@@ -129,14 +148,21 @@ def post_invoice(stack: Stack, key: str, **changes: Any) -> dict[str, Any]:
     if recipient:
         body["recipient"]["siret"] = recipient
     response = httpx.post(
-        f"{stack.api_url}/v1/invoices", json=body, headers={"Idempotency-Key": key}, timeout=10
+        f"{stack.api_url}/v1/invoices",
+        json=body,
+        headers={**stack.headers, "Idempotency-Key": key},
+        timeout=10,
     )
     assert response.status_code == 202, response.text
     return dict(response.json())
 
 
 def status_of(stack: Stack, invoice_id: str) -> dict[str, Any]:
-    return dict(httpx.get(f"{stack.api_url}/v1/invoices/{invoice_id}", timeout=10).json())
+    return dict(
+        httpx.get(
+            f"{stack.api_url}/v1/invoices/{invoice_id}", headers=stack.headers, timeout=10
+        ).json()
+    )
 
 
 def wait_or_dump(stack: Stack, condition: Any, what: str) -> Any:

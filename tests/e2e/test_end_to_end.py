@@ -51,7 +51,9 @@ def stack(
 
 @pytest.fixture(scope="module")
 def endpoint_secret(stack: Stack, receiver: WebhookReceiver) -> str:
-    response = httpx.post(f"{stack.api_url}/v1/webhook-endpoints", json={"url": receiver.url})
+    response = httpx.post(
+        f"{stack.api_url}/v1/webhook-endpoints", json={"url": receiver.url}, headers=stack.headers
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["secret"])
 
@@ -165,7 +167,7 @@ def test_ready_made_ubl_file_is_deposited_unchanged_and_followed(stack: Stack) -
     response = httpx.post(
         f"{stack.api_url}/v1/invoices",
         files={"file": ("erp-ubl.xml", content, "application/xml")},
-        headers={"Idempotency-Key": "e2e-ubl"},
+        headers={**stack.headers, "Idempotency-Key": "e2e-ubl"},
         timeout=10,
     )
     assert response.status_code == 202, response.text

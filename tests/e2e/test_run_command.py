@@ -50,10 +50,16 @@ def test_run_starts_everything_on_embedded_servers_and_ctrl_c_stops_it_all(
 
     try:
         wait_until(ready, timeout=120, what="the gateway started by `run`")
+        key_file = tmp_path / "data" / "api-key"
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        assert str(key_file) in (tmp_path / "run.log").read_text()
+        key = key_file.read_text().strip()
+        anonymous = httpx.post(f"{api}/v1/invoices", json=EXAMPLE, timeout=10)
+        assert anonymous.status_code == 401
         response = httpx.post(
             f"{api}/v1/invoices",
             json=EXAMPLE,
-            headers={"Idempotency-Key": "run-1"},
+            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "run-1"},
             timeout=10,
         )
         assert response.status_code == 202, response.text

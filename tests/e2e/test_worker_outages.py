@@ -73,5 +73,7 @@ def test_sigterm_lets_the_deposit_in_flight_finish_and_exits_cleanly(
         assert worker.popen.wait(30) == 0
         log = worker.log_path.read_text()
         assert "Traceback" not in log, log[-3000:]
-        attempts = httpx.get(f"{stack.api_url}/v1/invoices/{created['id']}").json()["attempts"]
+        attempts = httpx.get(
+            f"{stack.api_url}/v1/invoices/{created['id']}", headers=stack.headers
+        ).json()["attempts"]
         assert [a["outcome"] for a in attempts] == ["deposited"]  # finished, not cut short
