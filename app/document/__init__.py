@@ -4,7 +4,7 @@ The bottom of the house: formats, validation and every stage of an invoice's way
 it imports nothing of the application.
 """
 
-from app.document.fields import CENT, INVOICE_NUMBER_PATTERN, BillingFrame, round_amount
+from app.document.fields import CENT, INVOICE_NUMBER_PATTERN, BillingFrame, Siret, round_amount
 from app.document.model import (
     Address,
     AllowanceCharge,
@@ -42,6 +42,7 @@ __all__ = [
     "PaymentMeans",
     "Period",
     "PrecedingInvoice",
+    "Siret",
     "Syntax",
     "VatBreakdown",
     "VatExemption",

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
-from app.simulator.settings import SimulatorSettings
-from app.simulator.state import SimulatorState
+from app.simulator.settings import SimulatorSettings, all_accounts
+from app.simulator.state import CURRENT_LOGIN, SimulatorState
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +63,12 @@ async def token_endpoint(request: Request, state: SimulatorState) -> Response:
     if basic is not None and not client_id:
         client_id, client_secret = basic
     settings = state.settings
-    if not (
-        _same(client_id, settings.client_id)
-        and _same(client_secret, settings.client_secret.get_secret_value())
-    ):
+    known = [
+        _same(client_id, account.client_id)
+        and _same(client_secret, account.client_secret.get_secret_value())
+        for account in all_accounts(settings)
+    ]
+    if not any(known):
         logger.info("simulator: token refused for client_id %r", client_id[:64])
         return _token_error("invalid_client", "Client authentication failed")
     async with state.lock:
@@ -101,19 +103,27 @@ def token_rejection(request: Request, state: SimulatorState) -> Response | None:
 
 def account_rejection(request: Request, settings: SimulatorSettings) -> Response | None:
     """`cpro-account` is base64("login:password") with no `Basic ` prefix (API.md 1.3)."""
-    if _account_ok(request.headers.get(ACCOUNT_HEADER), settings):
+    login = account_login(request.headers.get(ACCOUNT_HEADER), settings)
+    if login is not None:
+        CURRENT_LOGIN.set(login)
         return None
     return unauthorized("Unauthorized", "login or password incorrects")
 
 
-def _account_ok(header: str | None, settings: SimulatorSettings) -> bool:
+def account_login(header: str | None, settings: SimulatorSettings) -> str | None:
+    """The technical login the header proves, or None."""
     if not header:
-        return False
+        return None
     try:
         decoded = base64.b64decode(header.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return False
+        return None
     login, sep, password = decoded.partition(":")
-    login_ok = _same(login, settings.technical_login)
-    password_ok = _same(password, settings.technical_password.get_secret_value())
-    return bool(sep) and login_ok and password_ok
+    if not sep:
+        return None
+    for account in all_accounts(settings):
+        login_ok = _same(login, account.technical_login)
+        password_ok = _same(password, account.technical_password.get_secret_value())
+        if login_ok and password_ok:
+            return account.technical_login
+    return None

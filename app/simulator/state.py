@@ -11,6 +11,7 @@ import asyncio
 import random
 import secrets
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,6 +33,10 @@ FLUX_INTEGRATED = "IN_INTEGRE"
 FLUX_PARTIAL = "IN_INTEGRE_PARTIEL"
 FLUX_REJECTED = "IN_REJETE"
 MAX_INVOICE_NUMBER_LENGTH = 20
+
+
+CURRENT_LOGIN: ContextVar[str | None] = ContextVar("simulator_technical_login", default=None)
+"""The technical account of the call being answered, so that a deposit records whose it is."""
 
 
 @dataclass
@@ -257,6 +262,7 @@ class SimulatorState:
                 "nbFactures": len(invoices),
                 "syntaxeFlux": syntax,
                 "received_at": now.isoformat(),
+                "technical_login": CURRENT_LOGIN.get(),
             }
         )
         return flux

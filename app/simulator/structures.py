@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Response
@@ -136,6 +137,7 @@ async def consulter_structure(ctx: Context, body: dict[str, Any]) -> Response:
                 "raisonSocialeStructure": found.designation,
                 "emailStructure": "",
                 "structurePriveePublique": "PRIVEE" if found.private else "PUBLIQUE",
+                **_password_expiry(ctx, found),
             },
             "parametres": {
                 "codeServiceDoitEtreRenseigne": found.service_required,
@@ -150,6 +152,19 @@ async def consulter_structure(ctx: Context, body: dict[str, Any]) -> Response:
             },
         }
     )
+
+
+PASSWORD_ROTATION = timedelta(days=424)  # API.md §1: changed every 14 months
+
+
+def _password_expiry(ctx: Context, found: Structure) -> dict[str, str]:
+    """Only the technical account's own (private) structure tells its password's expiry."""
+    if not found.private:
+        return {}
+    expires_on = ctx.state.settings.technical_password_expires_on
+    if expires_on is None:
+        expires_on = ctx.state.now().date() + PASSWORD_ROTATION
+    return {"dateExpirationMotPasseCompteTech": expires_on.isoformat()}
 
 
 def _service_item(service: Service) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from app.document import Syntax
+from app.document import Siret, Syntax
 
 Environment = Literal["qualification", "production"]
-SiretField = Field(pattern=r"^\d{14}$", description="The supplier's SIRET")
+SiretField = Field(description="The supplier's SIRET (14 digits, Luhn-checked)")
 
 
 class Credentials(BaseModel):
@@ -27,7 +27,7 @@ class Credentials(BaseModel):
 class SupplierCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    siret: str = SiretField
+    siret: Siret = SiretField
     name: str = Field(min_length=1, max_length=200)
     default_syntax: Syntax = "IN_DP_E1_CII_16B"
     environment: Environment = "production"
