@@ -18,6 +18,7 @@ from app.config import Settings
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.parse import ParsedInvoice, UnreadableInvoiceFile, parse_invoice_file
+from app.formats.xml import parse_xml
 from app.intake.posted import PostedInvoice, SuppliedFile
 from app.intake.repository import IntakeRepository
 from app.intake.schemas import ValidationReport
@@ -73,10 +74,21 @@ class InvoiceInvalid(Unprocessable):
 
 
 def read_supplied_file(supplied: SuppliedFile) -> ParsedInvoice:
+    """The one way both routes read a file: per XML rules, in the encoding it declares."""
     try:
         return parse_invoice_file(supplied.content)
     except UnreadableInvoiceFile as exc:
         raise InvoiceInvalid("the file cannot be read as an invoice", errors=exc.errors) from exc
+
+
+def xml_text(xml: bytes) -> str:
+    """The XML as text, decoded as XML is (BOM, else the declaration's encoding, else UTF-8).
+
+    The file was already parsed by the same rules, so its bytes decode; it is deposited
+    unchanged, in its own encoding, which XML processors (Chorus Pro's) all read.
+    """
+    encoding = parse_xml(xml).getroottree().docinfo.encoding or "utf-8"
+    return xml.decode(encoding)
 
 
 def request_hash(document: InvoiceDocument) -> str:
@@ -242,7 +254,7 @@ class IntakeService:
             return ValidationReport(
                 syntax=parsed.syntax.value,
                 file_name=posted.file_name,
-                xml=parsed.xml.decode("utf-8"),
+                xml=xml_text(parsed.xml),
             )
         await self._refuse_if_invalid(session, posted, policy, principal, directory)
         syntax = await supplier_service.syntax_for(session, posted.supplier.siret, posted.syntax)
