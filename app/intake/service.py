@@ -38,6 +38,7 @@ DirectoryCheck = Callable[[InvoiceDocument], Awaitable[list[FieldError]]]
 # Chorus Pro compares the invoice date with its own (French) calendar day.
 CHORUS_ZONE = ZoneInfo("Europe/Paris")
 ACCEPTED_COMMENT = "Invoice accepted"
+INSERT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,15 @@ class IntakeService:
         )
         repository = IntakeRepository(session)
         wanted = original_syntax.value if original_syntax else document.syntax
-        syntax = await repository.insert_new(invoice, wanted_syntax=wanted)
-        if syntax is None:
-            return await self._replay_or_refuse(session, document, idempotency_key, digest), False
+        for _ in range(INSERT_ATTEMPTS):
+            syntax = await repository.insert_new(invoice, wanted_syntax=wanted)
+            if syntax is not None:
+                break
+            replay = await self._replay_or_refuse(session, document, idempotency_key, digest)
+            if replay is not None:
+                return replay, False
+        else:  # the conflicting row keeps vanishing: the number's, rolled back each time
+            raise _duplicate(document)
         invoice.syntax = syntax
         if original is not None:
             repository.add(
@@ -267,11 +274,19 @@ class IntakeService:
 
     async def _replay_or_refuse(
         self, session: AsyncSession, document: InvoiceDocument, key: str, digest: str
-    ) -> InvoiceDetail:
-        """The insert met an existing invoice: this key's (a replay), or this number's."""
-        existing = await IntakeRepository(session).get_by_idempotency_key(key)
+    ) -> InvoiceDetail | None:
+        """The insert met an existing invoice: this key's (a replay), or this number's.
+
+        None when neither is there to be seen: the row met was in a transaction that rolled
+        back (a request cancelled by its client), and the insert may be tried again. A
+        number is only said to be used when its invoice can be read.
+        """
+        repository = IntakeRepository(session)
+        existing = await repository.get_by_idempotency_key(key)
         if existing is None:
-            raise _duplicate(document)
+            if await repository.number_is_used(document.supplier.siret, document.number):
+                raise _duplicate(document)
+            return None
         if existing.request_hash != digest:
             raise IdempotencyKeyReused(
                 "send a new Idempotency-Key for a different invoice, or the same body to replay"
