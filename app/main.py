@@ -16,7 +16,7 @@ from app.health import router as health_router
 from app.intake.http import REQUEST_MODELS
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.errors import install_error_handlers
-from app.kit.frontdoor import FrontDoor, FrontDoorPolicy
+from app.kit.frontdoor import FrontDoor, FrontDoorPolicy, describe_problems
 from app.kit.logging import configure_logging
 from app.kit.openapi import include_models
 from app.kit.queue import connect_queue
@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(api_router)
     include_models(app, REQUEST_MODELS)
+    generate = app.openapi
+    app.openapi = lambda: describe_problems(generate())  # type: ignore[method-assign]
     return app
 
 
