@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,8 +68,16 @@ def _answer(sock: socket.socket) -> tuple[int, bytes]:
 def api(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Api]:
+    with _api_process(database_url, redis_url, tmp_path_factory.mktemp("api"), {}) as api:
+        yield api
+
+
+@contextmanager
+def _api_process(
+    database_url: str, redis_url: str, log_dir: Path, extra_env: dict[str, str]
+) -> Iterator[Api]:
     port = free_port()
-    log = tmp_path_factory.mktemp("api") / "api.log"
+    log = log_dir / "api.log"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -76,6 +85,7 @@ def api(
         "GATEWAY_BODY_TIMEOUT": str(BODY_TIMEOUT_SECONDS),
         "GATEWAY_LOG_LEVEL": "INFO",
         "GATEWAY_DIRECTORY_PREFLIGHT_ENABLED": "false",  # no simulator here
+        **extra_env,
     }
     key = create_api_key(env)
     with log.open("ab") as out:
@@ -228,3 +238,26 @@ def test_a_multipart_upload_is_spooled_not_held_whole_several_times(api: Api) ->
             assert {e["field"] for e in response.json()["errors"]} == {"file"}
     grown = process.memory_info().rss - before
     assert grown < 3 * len(content), f"RSS grew {grown / 2**20:.0f} MiB"
+
+
+def test_concurrent_connections_are_bounded_by_configuration(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """GATEWAY_API_LIMIT_CONCURRENCY reaches uvicorn: past it, 503 at once, not a queue."""
+    limit = {"GATEWAY_API_LIMIT_CONCURRENCY": "3", "GATEWAY_BODY_TIMEOUT": "20"}
+    with _api_process(database_url, redis_url, tmp_path, limit) as api:
+        stalled = [api.raw(api.head("/v1/invoices/validate", "1000") + b"{") for _ in range(3)]
+        try:
+            time.sleep(0.5)
+            started = time.monotonic()
+            response = httpx.get(f"{api.url}/healthz", timeout=10)
+            assert response.status_code == 503
+            assert time.monotonic() - started < 5
+        finally:
+            for sock in stalled:
+                sock.close()
+        wait_until(
+            lambda: httpx.get(f"{api.url}/healthz", timeout=5).status_code == 200,
+            timeout=20,
+            what="the slots to free",
+        )
