@@ -195,6 +195,17 @@ async def test_answers_carry_nosniff_no_store_and_no_server_banner(
         assert "server" not in response.headers
 
 
+def test_front_door_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_CORS_ALLOW_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("GATEWAY_BODY_TIMEOUT", "PT1M")
+    monkeypatch.setenv("GATEWAY_MAX_BODY_BYTES", "2048")
+    read = Settings()
+    assert read.cors_allow_origins == ["https://a.example", "https://b.example"]
+    assert read.body_timeout.total_seconds() == 60
+    assert read.max_body_bytes == 2048
+    assert Settings.model_fields["max_body_bytes"].default >= (10 * 10**6) * 4 // 3
+
+
 async def test_cors_is_off_unless_origins_are_listed(settings: Settings, clean_db: None) -> None:
     preflight = {
         "Origin": "https://erp.example.com",
