@@ -23,6 +23,10 @@ def _api(args: argparse.Namespace) -> None:
         port=args.port or settings.api_port,
         log_config=None,
         proxy_headers=True,
+        server_header=False,
+        limit_concurrency=settings.api_limit_concurrency,
+        backlog=settings.api_backlog,
+        timeout_keep_alive=int(settings.api_keep_alive_timeout.total_seconds()),
     )
 
 

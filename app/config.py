@@ -83,6 +83,39 @@ class Settings(BaseSettings):
         "wait for one (no connection is opened per request).",
     )
 
+    # Front door (app/kit/frontdoor.py): what the API takes from a client before any route.
+    max_body_bytes: int = Field(
+        default=15 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body: Chorus Pro takes files of at most 10 MB "
+        "(deposerFluxFacture, API.md 3.1), 13.4 MB once base64-encoded in JSON, plus the "
+        "envelope. Larger answers 413 before the body is read.",
+    )
+    body_timeout: PositiveDuration = Field(
+        default=timedelta(seconds=30),
+        description="Longest time a client may take to send its whole body; then 408.",
+    )
+    api_limit_concurrency: int = Field(
+        default=1000,
+        ge=1,
+        description="Connections and tasks an API process serves at once (uvicorn "
+        "`limit_concurrency`); beyond, 503 at once.",
+    )
+    api_backlog: int = Field(
+        default=2048, ge=1, description="Connections waiting to be accepted (listen backlog)."
+    )
+    api_keep_alive_timeout: PositiveDuration = Field(
+        default=timedelta(seconds=5), description="Idle keep-alive connections are closed after."
+    )
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Origins browsers may call the API from, comma-separated; empty: CORS off.",
+    )
+    api_docs_enabled: bool | None = Field(
+        default=None,
+        description="Serve /docs and /openapi.json; unset: yes, except in production.",
+    )
+
     # Chorus Pro through PISTE; the defaults point at the bundled simulator.
     piste_token_url: str = "http://127.0.0.1:8090/api/oauth/token"
     chorus_api_url: str = "http://127.0.0.1:8090"
@@ -277,6 +310,13 @@ class Settings(BaseSettings):
             return [ipaddress.ip_network(item, strict=False) for item in items]
         return value
 
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod
     def _schedule(cls, value: Any) -> Any:
@@ -328,6 +368,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def docs_enabled(self) -> bool:
+        if self.api_docs_enabled is not None:
+            return self.api_docs_enabled
+        return not self.is_production
 
     @property
     def environment_supplier_siret(self) -> str | None:

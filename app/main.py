@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from app.access.ratelimit import RateLimiter
 from app.api import api_router
@@ -15,6 +16,7 @@ from app.health import router as health_router
 from app.intake.http import REQUEST_MODELS
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.errors import install_error_handlers
+from app.kit.frontdoor import FrontDoor, FrontDoorPolicy, describe_problems
 from app.kit.logging import configure_logging
 from app.kit.openapi import include_models
 from app.kit.queue import connect_queue
@@ -71,12 +73,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
+    app.add_middleware(
+        FrontDoor,
+        policy=FrontDoorPolicy(settings.max_body_bytes, settings.body_timeout),
+    )
+    if settings.cors_allow_origins:  # outside the front door: preflights answer first
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "Idempotent-Replayed", "Retry-After"],
+        )
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
     include_models(app, REQUEST_MODELS)
+    generate = app.openapi
+    app.openapi = lambda: describe_problems(generate())  # type: ignore[method-assign]
     return app
 
 

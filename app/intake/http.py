@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request, Response, status
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
+from app.access.deps import InvoiceWriter
 from app.document import InvoiceDocument
 from app.intake.posted import (
     MAX_FILE_BYTES,
@@ -38,7 +39,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def read_posted_invoice(request: Request) -> PostedInvoice:
+async def read_posted_invoice(request: Request, _: InvoiceWriter) -> PostedInvoice:
+    """The posted invoice, read once the caller's key allows it (401/403 before any 422)."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         return await _read_multipart(request)

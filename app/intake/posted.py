@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.document import InvoiceDocument
 from app.kit.errors import FieldError, Unprocessable, validation_errors
+from app.kit.frontdoor import MAX_JSON_DEPTH, NUL_MESSAGE, json_too_deep, nul_fields
 
 # deposerFluxFacture takes at most 10 MB per file (API.md 5.4).
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -64,12 +65,23 @@ def too_large() -> FileTooLarge:
 
 def parse_json_invoice(body: bytes) -> PostedInvoice:
     """A JSON body: an invoice document, or `{"file": {...}}` with a base64 file."""
+    # The front door already checked both for a JSON request; a body may come from elsewhere.
+    if json_too_deep(body):
+        raise Unprocessable(
+            f"the JSON nests deeper than {MAX_JSON_DEPTH} levels",
+            errors=[FieldError(field="(body)", message="nested too deep", code="depth")],
+        )
     try:
         data: Any = json.loads(body, parse_float=Decimal)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise Unprocessable(
             "the body is not JSON", errors=[FieldError(field="(body)", message=str(exc))]
         ) from exc
+    nul = list(nul_fields(data))
+    if nul:
+        raise Unprocessable(
+            NUL_MESSAGE, errors=[FieldError(field=f, message=NUL_MESSAGE, code="nul") for f in nul]
+        )
     try:
         if isinstance(data, dict) and "file" in data:
             return decode_file(InvoiceFileUpload.model_validate(data).file)
@@ -85,6 +97,10 @@ def uploaded_file(content: bytes, file_name: str | None) -> SuppliedFile:
         raise too_large()
     if not content:
         raise Unprocessable(errors=[FieldError(field="file", message="the file is empty")])
+    if file_name and "\x00" in file_name:
+        raise Unprocessable(
+            NUL_MESSAGE, errors=[FieldError(field="file.filename", message=NUL_MESSAGE, code="nul")]
+        )
     return SuppliedFile(content, file_name or DEFAULT_FILE_NAME)
 
 

@@ -51,3 +51,16 @@ class IntakeRepository(Repository[Invoice]):
 
     async def get_by_idempotency_key(self, key: str) -> Invoice | None:
         return await self.session.scalar(select(Invoice).where(Invoice.idempotency_key == key))
+
+    async def number_is_used(self, supplier_siret: str, number: str) -> bool:
+        """Whether an invoice holds this supplier's number (the unique index's rows)."""
+        found = await self.session.scalar(
+            select(Invoice.id)
+            .where(
+                Invoice.supplier_siret == supplier_siret,
+                Invoice.number == number,
+                Invoice.reuses_number_allowed.is_(False),
+            )
+            .limit(1)
+        )
+        return found is not None

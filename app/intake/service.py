@@ -18,6 +18,7 @@ from app.config import Settings
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.formats.parse import ParsedInvoice, UnreadableInvoiceFile, parse_invoice_file
+from app.formats.xml import parse_xml
 from app.intake.posted import PostedInvoice, SuppliedFile
 from app.intake.repository import IntakeRepository
 from app.intake.schemas import ValidationReport
@@ -37,6 +38,7 @@ DirectoryCheck = Callable[[InvoiceDocument], Awaitable[list[FieldError]]]
 # Chorus Pro compares the invoice date with its own (French) calendar day.
 CHORUS_ZONE = ZoneInfo("Europe/Paris")
 ACCEPTED_COMMENT = "Invoice accepted"
+INSERT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,21 @@ class InvoiceInvalid(Unprocessable):
 
 
 def read_supplied_file(supplied: SuppliedFile) -> ParsedInvoice:
+    """The one way both routes read a file: per XML rules, in the encoding it declares."""
     try:
         return parse_invoice_file(supplied.content)
     except UnreadableInvoiceFile as exc:
         raise InvoiceInvalid("the file cannot be read as an invoice", errors=exc.errors) from exc
+
+
+def xml_text(xml: bytes) -> str:
+    """The XML as text, decoded as XML is (BOM, else the declaration's encoding, else UTF-8).
+
+    The file was already parsed by the same rules, so its bytes decode; it is deposited
+    unchanged, in its own encoding, which XML processors (Chorus Pro's) all read.
+    """
+    encoding = parse_xml(xml).getroottree().docinfo.encoding or "utf-8"
+    return xml.decode(encoding)
 
 
 def request_hash(document: InvoiceDocument) -> str:
@@ -177,9 +190,15 @@ class IntakeService:
         )
         repository = IntakeRepository(session)
         wanted = original_syntax.value if original_syntax else document.syntax
-        syntax = await repository.insert_new(invoice, wanted_syntax=wanted)
-        if syntax is None:
-            return await self._replay_or_refuse(session, document, idempotency_key, digest), False
+        for _ in range(INSERT_ATTEMPTS):
+            syntax = await repository.insert_new(invoice, wanted_syntax=wanted)
+            if syntax is not None:
+                break
+            replay = await self._replay_or_refuse(session, document, idempotency_key, digest)
+            if replay is not None:
+                return replay, False
+        else:  # the conflicting row keeps vanishing: the number's, rolled back each time
+            raise _duplicate(document)
         invoice.syntax = syntax
         if original is not None:
             repository.add(
@@ -242,7 +261,7 @@ class IntakeService:
             return ValidationReport(
                 syntax=parsed.syntax.value,
                 file_name=posted.file_name,
-                xml=parsed.xml.decode("utf-8"),
+                xml=xml_text(parsed.xml),
             )
         await self._refuse_if_invalid(session, posted, policy, principal, directory)
         syntax = await supplier_service.syntax_for(session, posted.supplier.siret, posted.syntax)
@@ -255,11 +274,19 @@ class IntakeService:
 
     async def _replay_or_refuse(
         self, session: AsyncSession, document: InvoiceDocument, key: str, digest: str
-    ) -> InvoiceDetail:
-        """The insert met an existing invoice: this key's (a replay), or this number's."""
-        existing = await IntakeRepository(session).get_by_idempotency_key(key)
+    ) -> InvoiceDetail | None:
+        """The insert met an existing invoice: this key's (a replay), or this number's.
+
+        None when neither is there to be seen: the row met was in a transaction that rolled
+        back (a request cancelled by its client), and the insert may be tried again. A
+        number is only said to be used when its invoice can be read.
+        """
+        repository = IntakeRepository(session)
+        existing = await repository.get_by_idempotency_key(key)
         if existing is None:
-            raise _duplicate(document)
+            if await repository.number_is_used(document.supplier.siret, document.number):
+                raise _duplicate(document)
+            return None
         if existing.request_hash != digest:
             raise IdempotencyKeyReused(
                 "send a new Idempotency-Key for a different invoice, or the same body to replay"

@@ -44,6 +44,9 @@ POOL_TIMEOUT = 10.0
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
+    # An error's message never carries the statement's parameters (an invoice, its IBAN):
+    # they would reach the log with it.
+    kwargs.setdefault("hide_parameters", True)
     if "isolation_level" not in kwargs:
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     # No ping before each checkout (three round trips a transaction): a connection that
