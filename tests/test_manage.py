@@ -1,4 +1,4 @@
-"""The operator's commands, run as an operator runs them: `chorus-gateway keys|suppliers|rotate-key`.
+"""The operator's commands, run as an operator runs them: keys, suppliers, rotate-key.
 
 Secrets are read from stdin (a terminal would be asked), never from arguments, and never
 printed back.
