@@ -545,3 +545,55 @@ def _leaf_package(frames: list[str]) -> str:
             continue
         return top
     return "python stdlib"
+
+
+def start_simulator(started: Servers, **settings: str) -> tuple[Process, str]:
+    """The bundled Chorus Pro simulator, its own process (SIMULATOR_* settings)."""
+    port = free_port()
+    env = {**os.environ, "SIMULATOR_PORT": str(port), "GATEWAY_LOG_LEVEL": "WARNING"}
+    env.update({f"SIMULATOR_{k.upper()}": v for k, v in settings.items()})
+    process = started.start("simulator", [*CLI, "simulator"], env)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/_simulator/clock", process)
+    return process, url
+
+
+def chorus_env(simulator_url: str) -> dict[str, str]:
+    """The gateway's settings that point it at a simulator."""
+    return {
+        "GATEWAY_CHORUS_API_URL": simulator_url,
+        "GATEWAY_PISTE_TOKEN_URL": f"{simulator_url}/api/oauth/token",
+    }
+
+
+def delay_deposits(simulator_url: str, seconds: float) -> None:
+    """Every deposit answered after `seconds` (a fault without status: only the delay)."""
+    fault = {"operation": "deposerFluxFacture", "count": None, "delay_seconds": seconds}
+    httpx.post(f"{simulator_url}/_simulator/faults", json=fault, timeout=10).raise_for_status()
+
+
+def post_many(api_url: str, key: str, tag: str, count: int, connections: int = 32) -> None:
+    """`count` new invoices through the API, numbers `{tag}{i}`, as fast as it takes them."""
+    import asyncio
+
+    async def post_all() -> None:
+        limits = httpx.Limits(max_connections=connections)
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(base_url=api_url, limits=limits, headers=headers) as client:
+            numbers = iter(range(count))
+
+            async def lane() -> None:
+                for i in numbers:
+                    number = f"{tag}{i}"
+                    answer = await client.post(
+                        "/v1/invoices",
+                        json=invoice_body(number=number),
+                        headers={"Idempotency-Key": number},
+                        timeout=30,
+                    )
+                    if answer.status_code != 202:
+                        raise RuntimeError(f"POST {number}: {answer.status_code} {answer.text}")
+
+            await asyncio.gather(*(lane() for _ in range(connections)))
+
+    asyncio.run(post_all())
