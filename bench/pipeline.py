@@ -110,7 +110,7 @@ def _direct(simulator_url: str, connections: int, seconds: float) -> dict[str, f
 
 
 def measure(quick: bool, profile: bool) -> dict[str, Any]:
-    count = 300 if quick else 1500
+    count = 300 if quick else 600
     seconds = 3.0 if quick else 8.0
     results: dict[str, Any] = {"count": count}
     with bench_redis() as redis, bench_database("pipeline") as database, servers("pipe") as up:
