@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi webhook-schemas migrate clean
+.PHONY: run test lint format openapi webhook-schemas migrate bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ webhook-schemas: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/chorus-gateway migrate
+
+# Benchmarks (docs/benchmarks.md): each starts its own servers and baseline; needs wrk.
+# BENCH_ARGS=--quick for a short run, --profile for py-spy profiles.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

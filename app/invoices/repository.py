@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, insert, select, tuple_
 from sqlalchemy.orm import load_only
 
 from app.kit.repository import Repository
@@ -55,6 +55,21 @@ SUMMARY_COLUMNS = (
     Invoice.updated_at,
 )
 """What a list row shows: lists never read the invoices' documents."""
+_STATUS_ROW = select(*STATUS_COLUMNS).where(Invoice.id == bindparam("invoice_id"))
+_HISTORY_ROWS = (
+    select(
+        _EVENTS.c.occurred_at,
+        _EVENTS.c.recorded_at,
+        _EVENTS.c.source,
+        _EVENTS.c.status,
+        _EVENTS.c.chorus_status,
+        _EVENTS.c.comment,
+        _EVENTS.c.actor,
+    )
+    .where(_EVENTS.c.invoice_id == bindparam("invoice_id"))
+    .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id)
+)
+"""The status answer's two reads, built once, as plain rows (no ORM entities to track)."""
 _INSERT_EVENT = insert(_EVENTS).values(
     {column.key: bindparam(column.key, type_=column.type) for column in _EVENTS.columns}
 )
@@ -68,14 +83,15 @@ class InvoiceRepository(Repository[Invoice]):
         params = {column.key: getattr(event, column.key) for column in _EVENTS.columns}
         await self.session.execute(_INSERT_EVENT, params)
 
-    async def get_status_fields(self, invoice_id: uuid.UUID) -> Invoice | None:
-        """The invoice with only what its status answer shows loaded (no JSONB document)."""
-        statement = (
-            select(Invoice)
-            .where(Invoice.id == invoice_id)
-            .options(load_only(*STATUS_COLUMNS, raiseload=True))
-        )
-        return await self.session.scalar(statement)
+    async def status_row(self, invoice_id: uuid.UUID) -> Row[*tuple[Any, ...]] | None:
+        """What the status answer shows of the invoice (STATUS_COLUMNS), as a row."""
+        result = await self.session.execute(_STATUS_ROW, {"invoice_id": invoice_id})
+        return result.first()
+
+    async def history_rows(self, invoice_id: uuid.UUID) -> Sequence[Row[*tuple[Any, ...]]]:
+        """The history lines as the answer shows them, in `events` order, as rows."""
+        result = await self.session.execute(_HISTORY_ROWS, {"invoice_id": invoice_id})
+        return result.all()
 
     async def events(self, invoice_id: uuid.UUID) -> Sequence[InvoiceEvent]:
         """In the order the gateway learnt them; Chorus times are only to the minute."""

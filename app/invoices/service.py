@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.invoices.repository import InvoiceFilters, InvoiceRepository
@@ -31,6 +32,18 @@ class InvoiceDetail:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.invoice, name)
+
+
+@dataclass(frozen=True)
+class InvoiceStatusView:
+    """The status fields of an invoice and its history, read as rows; reads fall through
+    to the status row."""
+
+    row: Row[*tuple[Any, ...]]
+    history: Sequence[Row[*tuple[Any, ...]]]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
 
 
 def _visible(invoice: Invoice | None, invoice_id: uuid.UUID, suppliers: Suppliers) -> Invoice:
@@ -62,11 +75,13 @@ class InvoiceService:
 
     async def get_status(
         self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
-    ) -> InvoiceDetail:
-        """The status fields and the history only: no document, no attempts to read."""
+    ) -> InvoiceStatusView:
+        """The status fields and the history only: no document, no attempts, no entities."""
         repository = InvoiceRepository(session)
-        invoice = _visible(await repository.get_status_fields(invoice_id), invoice_id, suppliers)
-        return InvoiceDetail(invoice, await repository.events(invoice_id), [])
+        row = await repository.status_row(invoice_id)
+        if row is None or not sees(suppliers, row.supplier_siret):
+            raise InvoiceNotFound(f"no invoice {invoice_id}")
+        return InvoiceStatusView(row, await repository.history_rows(invoice_id))
 
     async def list(
         self, session: AsyncSession, filters: InvoiceFilters, limit: int, cursor: str | None

@@ -55,3 +55,19 @@ async def test_list_filters_and_cursor_pagination(client: httpx.AsyncClient) -> 
     assert by_status["data"] == []
     bad = await client.get("/v1/invoices", params={"cursor": "nope"})
     assert bad.status_code == 400
+
+
+async def test_status_answer_matches_the_full_read(client: httpx.AsyncClient) -> None:
+    """The status read (plain rows) shows what the full read (entities) shows."""
+    created = (await post(client, invoice(number="FA-STATUS-1"), "status-rows")).json()
+    status = (await client.get(f"/v1/invoices/{created['id']}/status")).json()
+    full = (await client.get(f"/v1/invoices/{created['id']}")).json()
+    assert set(status) == {
+        "id", "number", "status", "status_changed_at", "status_comment", "chorus_status",
+        "chorus_status_changed_at", "flux_number", "flux_status", "chorus_invoice_id", "history",
+    }  # fmt: skip
+    assert status == {key: full[key] for key in status}
+    assert status["history"] == created["history"] != []
+    missing = await client.get("/v1/invoices/00000000-0000-0000-0000-000000000000/status")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
