@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi webhook-schemas migrate clean
+.PHONY: run test lint format openapi webhook-schemas migrate chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ webhook-schemas: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/chorus-gateway migrate
+
+# 1,000 invoices through the whole gateway on its own servers while things break.
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos --invoices 1000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
