@@ -489,7 +489,8 @@ class Run:
             )
         )
         blamed = self.query(
-            "SELECT count(*) AS n FROM submission_attempts WHERE error LIKE 'no answer was recorded%'"
+            "SELECT count(*) AS n FROM submission_attempts "
+            "WHERE error LIKE 'no answer was recorded%'"
         )[0]["n"]
         results.append(
             (
