@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format openapi webhook-schemas migrate bench clean
+.PHONY: run test lint format openapi webhook-schemas migrate bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ migrate: $(STAMP)
 # BENCH_ARGS=--quick for a short run, --profile for py-spy profiles.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# 1,000 invoices through the whole gateway on its own servers while things break.
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos --invoices 1000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

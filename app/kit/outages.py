@@ -23,6 +23,9 @@ _POSTGRES_GONE = (
     asyncpg.PostgresConnectionError,  # the connection broke or never opened
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, crashed
     asyncpg.exceptions.InterfaceError,  # "connection is closed" and the like
+    # A deadlock or serialization failure: the transaction was rolled back whole, trying
+    # again works (503 with Retry-After for the API, a later run for the worker).
+    asyncpg.exceptions.TransactionRollbackError,
 )
 
 

@@ -46,8 +46,9 @@ logger = logging.getLogger(__name__)
 
 DEPOSIT_OPERATION = "deposerFluxFacture"
 NOT_RECORDED = (
-    "no answer was recorded for this attempt: the worker stopped, or lost its database, "
-    "before it could record what Chorus Pro answered"
+    "no answer was recorded for this attempt within its lease: the worker was killed, could "
+    "not reach the database to record it, or was still waiting for Chorus Pro; it is looked "
+    "up on Chorus Pro before any new deposit"
 )
 DEFAULT_FILE_NAME = "invoice"
 

@@ -26,9 +26,14 @@ def request_submission(session: AsyncSession, invoice: Invoice) -> None:
     )
 
 
-def submit_job_id(invoice: Invoice, now: datetime) -> str:
-    """Unique per sweep, so that a kept result of an earlier run never blocks this one."""
-    return f"submit:{invoice.id}:{invoice.submit_attempts}:{int(now.timestamp())}"
+def submit_job_id(invoice: Invoice) -> str:
+    """One live sweep job per invoice: an enqueue while one is queued or running is a no-op.
+
+    No result is kept (`keep_result=0`), so a finished job never blocks the next; a job
+    orphaned by a killed worker keeps its id and arq runs it again once its in-progress
+    marker expires (the job timeouts are kept short for that).
+    """
+    return f"submit:{invoice.id}"
 
 
 async def enqueue_due(
@@ -38,8 +43,6 @@ async def enqueue_due(
     policy = SubmissionPolicy.from_settings(settings)
     due = await SubmissionRepository(session).claim_due(now, settings.relay_batch_size)
     for invoice in due:
-        await queue.enqueue(
-            SUBMIT_JOB, submit_job_id(invoice, now), {"invoice_id": str(invoice.id)}
-        )
+        await queue.enqueue(SUBMIT_JOB, submit_job_id(invoice), {"invoice_id": str(invoice.id)})
         invoice.next_submit_at = now + policy.lease
     return len(due)

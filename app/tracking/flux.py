@@ -209,8 +209,9 @@ def expect_flux_report(invoice: Invoice, at: datetime) -> None:
     invoice.next_poll_at = at
 
 
-def poll_job_id(invoice_id: str, now: datetime) -> str:
-    return f"poll:{invoice_id}:{int(now.timestamp())}"
+def poll_job_id(invoice_id: str) -> str:
+    """One live poll per invoice (see `submission.scheduling.submit_job_id`)."""
+    return f"poll:{invoice_id}"
 
 
 async def enqueue_due_polls(
@@ -223,5 +224,5 @@ async def enqueue_due_polls(
         invoice.next_poll_at = now + lease
         invoice_id = str(invoice.id)
         args = {"invoice_id": invoice_id}
-        await queue.enqueue(POLL_JOB, poll_job_id(invoice_id, now), args, urgent=True)
+        await queue.enqueue(POLL_JOB, poll_job_id(invoice_id), args, urgent=True)
     return len(invoices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import datetime
@@ -54,17 +55,24 @@ async def sync_cycle(runtime: Runtime, supplier_siret: str, now: datetime) -> sy
     if claim is None:
         return None
     try:
-        chorus = await runtime.chorus_clients.for_supplier(supplier_siret)
-    except SupplierNotConfigured as exc:
-        fetched = sync.Fetched(structure_id=claim.structure_id, error=str(exc))
-    else:
-        fetched = await sync.search(chorus, claim, policy)
-        if fetched.error is None:
+        try:
+            chorus = await runtime.chorus_clients.for_supplier(supplier_siret)
+        except SupplierNotConfigured as exc:
+            fetched = sync.Fetched(structure_id=claim.structure_id, error=str(exc))
+        else:
+            fetched = await sync.search(chorus, claim, policy)
+            if fetched.error is None:
+                async with runtime.unit_of_work() as session:
+                    wanted = await sync.histories_needed(session, fetched)
+                await sync.fetch_histories(chorus, fetched, wanted)
+        async with runtime.unit_of_work() as session:
+            report = await sync.record(session, claim, fetched, now, policy)
+    except Exception:
+        # A database failure mid-cycle: give the cursor back now, not when the lease ends.
+        with contextlib.suppress(Exception):
             async with runtime.unit_of_work() as session:
-                wanted = await sync.histories_needed(session, fetched)
-            await sync.fetch_histories(chorus, fetched, wanted)
-    async with runtime.unit_of_work() as session:
-        report = await sync.record(session, claim, fetched, now, policy)
+                await sync.release(session, claim, policy)
+        raise
     if report.changed or report.error:
         logger.info("supplier %s: sync %s", supplier_siret, report)
     return report

@@ -10,7 +10,7 @@ from app.kit.backoff import Backoff
 
 # A flux poll or a sync cycle owns its row at least this long, however short the interval.
 MIN_POLL_LEASE = timedelta(seconds=30)
-MIN_SYNC_LEASE = timedelta(minutes=2)
+MIN_SYNC_LEASE = timedelta(seconds=30)  # a failed cycle's lease is released at once
 
 
 @dataclass(frozen=True)

@@ -230,8 +230,21 @@ async def record(
     return report
 
 
-def sync_job_id(supplier_siret: str, now: datetime) -> str:
-    return f"sync:{supplier_siret}:{int(now.timestamp())}"
+async def release(session: AsyncSession, claim: SyncClaim, policy: SyncPolicy) -> bool:
+    """Give back the lease of a cycle that failed before `record`; due again soon."""
+    cursor = await TrackingRepository(session).get_for_update(claim.supplier_siret)
+    if cursor is None or cursor.lease_token != claim.lease_token:
+        return False
+    cursor.lease_token = None
+    cursor.lease_expires_at = None
+    cursor.failures += 1
+    cursor.next_sync_at = claim.window_to + policy.backoff.after(cursor.failures)
+    return True
+
+
+def sync_job_id(supplier_siret: str) -> str:
+    """One live cycle job per supplier (see `submission.scheduling.submit_job_id`)."""
+    return f"sync:{supplier_siret}"
 
 
 async def enqueue_due_syncs(
@@ -244,5 +257,5 @@ async def enqueue_due_syncs(
         cursor.next_sync_at = now + lease
         siret = cursor.supplier_siret
         args = {"supplier_siret": siret}
-        await queue.enqueue(SYNC_JOB, sync_job_id(siret, now), args, urgent=True)
+        await queue.enqueue(SYNC_JOB, sync_job_id(siret), args, urgent=True)
     return len(cursors)

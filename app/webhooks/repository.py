@@ -150,11 +150,15 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         return await self.session.get(WebhookEndpoint, endpoint_id)
 
     async def lock_endpoint(self, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
-        """The endpoint, locked and re-read (another attempt may just have disabled it)."""
+        """The endpoint, locked and re-read (another attempt may just have disabled it).
+
+        FOR NO KEY UPDATE: it must not conflict with the KEY SHARE lock every new delivery's
+        foreign key takes (a POST publishing an event), which deadlocked with FOR UPDATE.
+        """
         statement = (
             select(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
         return await self.session.scalar(statement)

@@ -42,6 +42,15 @@ logger = logging.getLogger(__name__)
 REDIS_RETRY_BASE = timedelta(seconds=1)
 REDIS_RETRY_CAP = timedelta(seconds=30)
 
+# Job timeouts stay short: arq marks a running job "in progress" for the longest timeout of
+# all functions plus 10 s, and a job orphaned by a killed worker is only run again (under the
+# same id, which the tick's enqueue then finds taken) once that marker expires.
+SUBMIT_TIMEOUT = timedelta(seconds=60)
+SHORT_TIMEOUT = timedelta(seconds=60)
+READ_LIMIT_PER_JOB_SLOT = 20
+"""The queue window read per poll, per job slot: orphaned and in-progress jobs (their scores
+come early) must never fill it and hide the jobs that could run."""
+
 Step = Callable[[AsyncSession, JobQueue, datetime, Settings], Awaitable[int]]
 
 
@@ -113,7 +122,11 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 def build_worker(settings: Settings) -> Worker:
     if settings.redis_url is None:
         raise RuntimeError("REDIS_URL must be set (or use `chorus-gateway run`)")
-    job_timeout = int(settings.submit_lease.total_seconds())
+    # Separate from the lease: a deposit and a look-up, the recording retries included, may
+    # take longer than the lease (another run may then take over, which the lease tokens and
+    # attempt rows make safe); cutting the job would lose what Chorus Pro answered.
+    job_timeout = int(max(SUBMIT_TIMEOUT, settings.submit_lease).total_seconds())
+    short = int(SHORT_TIMEOUT.total_seconds())
     interval = int(settings.relay_interval.total_seconds())
     return Worker(
         functions=[
@@ -123,19 +136,21 @@ def build_worker(settings: Settings) -> Worker:
                 timeout=job_timeout,
                 max_tries=20,
             ),
-            func(survives_outages(poll_invoice), name=POLL_JOB, timeout=120, max_tries=5),
-            func(survives_outages(sync_supplier_statuses), name=SYNC_JOB, timeout=600, max_tries=3),
-            func(survives_outages(deliver_webhook), name=DELIVER_JOB, timeout=60, max_tries=5),
+            func(survives_outages(poll_invoice), name=POLL_JOB, timeout=short, max_tries=5),
+            func(
+                survives_outages(sync_supplier_statuses), name=SYNC_JOB, timeout=short, max_tries=3
+            ),
+            func(survives_outages(deliver_webhook), name=DELIVER_JOB, timeout=short, max_tries=5),
             func(
                 survives_outages(refresh_directory_entry),
                 name=REFRESH_JOB,
-                timeout=300,
+                timeout=short,
                 max_tries=1,
             ),
             func(
                 survives_outages(recover_webhooks, durable=False),
                 name=RECOVER_JOB,
-                timeout=600,
+                timeout=short,
                 max_tries=100,
             ),
         ],
@@ -157,7 +172,7 @@ def build_worker(settings: Settings) -> Worker:
         ctx={"settings": settings},
         max_jobs=settings.worker_max_jobs,
         poll_delay=settings.worker_poll_delay.total_seconds(),
-        queue_read_limit=max(100, settings.worker_max_jobs * 5),
+        queue_read_limit=max(1000, settings.worker_max_jobs * READ_LIMIT_PER_JOB_SLOT),
         # No result is kept: nothing reads them, and a kept result would block the same job
         # id from being queued again (the tick re-enqueues deliveries under a fixed id).
         keep_result=0,

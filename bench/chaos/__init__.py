@@ -1,0 +1,1 @@
+"""`make chaos`: the whole gateway on its own servers, under faults, checked end to end."""
