@@ -65,7 +65,7 @@ def _scope_of(route: APIRoute) -> Scope:
             names += walk(dependency)
         return names
 
-    found = walk(route.dependant)
+    found = sorted(set(walk(route.dependant)))
     assert len(found) == 1, f"{route.path} declares {found or 'no scope'}"
     return Scope[found[0].upper()]
 
