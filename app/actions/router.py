@@ -35,7 +35,7 @@ async def _read(units: Units, invoice_id: uuid.UUID, caller: Principal) -> Invoi
         return InvoiceRead.model_validate(detail, from_attributes=True)
 
 
-@router.post("/{invoice_id}/complete", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
+@router.post("/{invoice_id:uuid}/complete", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
 async def complete_invoice(
     invoice_id: uuid.UUID,
     body: CompleteRequest,
@@ -52,7 +52,7 @@ async def complete_invoice(
     return await _read(units, invoice_id, caller)
 
 
-@router.post("/{invoice_id}/recycle", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
+@router.post("/{invoice_id:uuid}/recycle", response_model=InvoiceRead, responses=CHORUS_PROBLEMS)
 async def recycle_invoice(
     invoice_id: uuid.UUID,
     body: RecycleRequest,
@@ -70,7 +70,7 @@ async def recycle_invoice(
 
 
 @router.post(
-    "/{invoice_id}/replace",
+    "/{invoice_id:uuid}/replace",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=InvoiceRead,
     responses={k: v for k, v in CHORUS_PROBLEMS.items() if k in (404, 409, 422)},

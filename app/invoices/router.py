@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -16,6 +15,7 @@ from app.invoices.schemas import InvoiceList, InvoiceRead, InvoiceStatusRead, In
 from app.invoices.service import invoice_service
 from app.kit.errors import Problem
 from app.kit.responses import model_response
+from app.kit.time import IsoDate, IsoDateTime
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 
@@ -31,10 +31,10 @@ async def list_invoices(
     status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
     supplier_siret: str | None = None,
     recipient_siret: str | None = None,
-    issue_date_from: date | None = None,
-    issue_date_to: date | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    issue_date_from: IsoDate | None = None,
+    issue_date_to: IsoDate | None = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Response:
@@ -54,7 +54,7 @@ async def list_invoices(
     return model_response(InvoiceList(data=data, next_cursor=next_cursor))
 
 
-@router.get("/{invoice_id}", response_model=InvoiceRead, responses=NOT_FOUND)
+@router.get("/{invoice_id:uuid}", response_model=InvoiceRead, responses=NOT_FOUND)
 async def get_invoice(
     invoice_id: uuid.UUID, session: SessionDep, caller: InvoiceReader
 ) -> Response:
@@ -63,7 +63,7 @@ async def get_invoice(
     return model_response(InvoiceRead.model_validate(detail, from_attributes=True))
 
 
-@router.get("/{invoice_id}/status", response_model=InvoiceStatusRead, responses=NOT_FOUND)
+@router.get("/{invoice_id:uuid}/status", response_model=InvoiceStatusRead, responses=NOT_FOUND)
 async def get_invoice_status(
     invoice_id: uuid.UUID, session: SessionDep, caller: InvoiceReader
 ) -> Response:

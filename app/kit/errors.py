@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.kit.outages import unavailable_dependency
 
@@ -136,6 +137,22 @@ def validation_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> li
     return result
 
 
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route fully matches at this path: Starlette's 405 names only the
+    last route it tried, and a path is often served by several (GET and POST apart)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -157,7 +174,10 @@ def install_error_handlers(app: FastAPI) -> None:
             status=exc.status_code,
             instance=request.url.path,
         )
-        return problem_response(problem, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(problem, headers=headers or None)
 
     async def _outage_or_bug(request: Request, exc: Exception) -> JSONResponse:
         """A server we depend on is down: 503, try again; anything else is our bug: 500."""

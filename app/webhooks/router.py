@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.access.deps import WebhookManager
 from app.deps import SessionDep, SettingsDep
 from app.kit.errors import Problem
+from app.kit.time import IsoDateTime
 from app.models.webhook import WebhookEndpoint
 from app.webhooks import logs, replay
 from app.webhooks.deps import SecretBoxDep, UrlGuardDep
@@ -249,8 +249,8 @@ async def list_webhook_messages(
     caller: WebhookManager,
     event_type: EventType | None = None,
     invoice_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> WebhookMessageList:

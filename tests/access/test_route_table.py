@@ -71,7 +71,7 @@ def _scope_of(route: APIRoute) -> Scope:
 
 
 ROUTES = [
-    Route(method, f"/v1{route.path}", _scope_of(route))
+    Route(method, f"/v1{route.path_format}", _scope_of(route))
     for router in ROUTERS
     for route in router.routes
     if isinstance(route, APIRoute)

@@ -243,3 +243,32 @@ async def test_docs_and_openapi_can_be_turned_off(settings: Settings, clean_db: 
         secrets_key=base64.urlsafe_b64encode(b"k" * 32).decode(),
     )
     assert production.docs_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/invoices?issue_date_to=0", "query:issue_date_to"),
+        ("/v1/invoices?created_from=1700000000", "query:created_from"),
+        ("/v1/webhook-messages?until=0.5", "query:until"),
+    ],
+)
+async def test_dates_in_a_query_are_iso_never_a_unix_time(
+    client: httpx.AsyncClient, path: str, field: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 422, response.text
+    assert _fields(response) == {field}
+    day = await client.get("/v1/invoices?issue_date_to=2026-12-01&created_from=2026-12-01T00:00Z")
+    assert day.status_code == 200, day.text
+
+
+async def test_a_405_lists_every_method_the_path_serves(client: httpx.AsyncClient) -> None:
+    """GET and POST /v1/invoices are two routes; the Allow header names both."""
+    response = await client.request("PUT", "/v1/invoices", json={})
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert response.headers["allow"] == "GET, POST"
+    validate = await client.get("/v1/invoices/validate")  # not read as an invoice id
+    assert validate.status_code == 405
+    assert validate.headers["allow"] == "POST"
