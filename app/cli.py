@@ -24,7 +24,7 @@ def _api(args: argparse.Namespace) -> None:
         log_config=None,
         proxy_headers=True,
         server_header=False,
-        limit_concurrency=settings.api_limit_concurrency,
+        limit_concurrency=2 * settings.api_limit_concurrency,  # the front door answers first
         backlog=settings.api_backlog,
         timeout_keep_alive=int(settings.api_keep_alive_timeout.total_seconds()),
     )

@@ -98,8 +98,9 @@ class Settings(BaseSettings):
     api_limit_concurrency: int = Field(
         default=1000,
         ge=1,
-        description="Connections and tasks an API process serves at once (uvicorn "
-        "`limit_concurrency`); beyond, 503 at once.",
+        description="Requests an API process serves at once; beyond, 503 problem+json "
+        "with Retry-After at once. Connections are capped at twice as many (uvicorn's "
+        "`limit_concurrency`, whose own 503 is plain text).",
     )
     api_backlog: int = Field(
         default=2048, ge=1, description="Connections waiting to be accepted (listen backlog)."

@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(
         FrontDoor,
-        policy=FrontDoorPolicy(settings.max_body_bytes, settings.body_timeout),
+        policy=FrontDoorPolicy(
+            settings.max_body_bytes, settings.body_timeout, settings.api_limit_concurrency
+        ),
     )
     if settings.cors_allow_origins:  # outside the front door: preflights answer first
         app.add_middleware(

@@ -35,6 +35,7 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_JSON_DEPTH = 64  # an invoice is 5 deep; this leaves room and keeps the parsers safe
 SPOOL_MEMORY_BYTES = 1024 * 1024
 REPLAY_CHUNK_BYTES = 64 * 1024
+OVERLOAD_RETRY_AFTER = 1  # seconds: requests in flight take milliseconds
 NUL_MESSAGE = "contains a NUL character (\\u0000), which cannot be stored"
 
 _STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
@@ -44,6 +45,7 @@ _STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL
 class FrontDoorPolicy:
     max_body_bytes: int
     body_timeout: timedelta
+    max_in_flight: int | None = None  # requests served at once; beyond, 503 at once
 
 
 def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -89,12 +91,25 @@ def _unprocessable(fields: list[str]) -> Problem:
     return problem
 
 
-async def _answer(send: Send, problem: Problem, path: str, close: bool = False) -> None:
+def _overloaded(limit: int) -> Problem:
+    return _problem(
+        503,
+        "overloaded",
+        "The gateway is serving as many requests as it takes; nothing was changed",
+        f"{limit} requests at once in this process; try again in a second",
+    )
+
+
+async def _answer(
+    send: Send, problem: Problem, path: str, close: bool = False, retry_after: int | None = None
+) -> None:
     problem.instance = path
     body = problem.model_dump_json(exclude_none=True).encode()
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(body))]
     if close:
         headers.append((b"connection", b"close"))
+    if retry_after is not None:
+        headers.append((b"retry-after", b"%d" % retry_after))
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -145,6 +160,7 @@ class FrontDoor:
     def __init__(self, app: ASGIApp, policy: FrontDoorPolicy) -> None:
         self.app = app
         self.policy = policy
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -152,6 +168,17 @@ class FrontDoor:
             return
         send = _secured(send)
         path: str = scope.get("path", "")
+        limit = self.policy.max_in_flight
+        if limit is not None and self.in_flight >= limit:
+            await _answer(send, _overloaded(limit), path, retry_after=OVERLOAD_RETRY_AFTER)
+            return
+        self.in_flight += 1
+        try:
+            await self._serve(scope, receive, send, path)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         nul = _nul_outside_body(scope)
         if nul:
             await _answer(send, _unprocessable(nul), path)
@@ -315,7 +342,8 @@ FRONT_DOOR_PROBLEMS: dict[str, str] = {
 API_PROBLEMS: dict[str, str] = {
     "422": "A field is not valid (a NUL character in a query, path or header included); "
     "`errors` names each one",
-    "503": "The database or Redis does not answer; nothing was changed, try again",
+    "503": "The database or Redis does not answer, or the process serves as many requests "
+    "as it takes; nothing was changed, try again after `Retry-After`",
 }
 
 

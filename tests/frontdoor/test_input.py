@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Receive, Scope, Send
 
 from app.config import Settings
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
 from app.intake.service import IntakePolicy, intake_service
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
-from app.kit.frontdoor import json_too_deep
+from app.kit.frontdoor import FrontDoor, FrontDoorPolicy, json_too_deep
 from app.main import create_app
 from app.models import Invoice
 from tests.factories import EXAMPLE
@@ -272,3 +275,30 @@ async def test_a_405_lists_every_method_the_path_serves(client: httpx.AsyncClien
     validate = await client.get("/v1/invoices/validate")  # not read as an invoice id
     assert validate.status_code == 405
     assert validate.headers["allow"] == "POST"
+
+
+async def test_past_its_limit_a_process_answers_a_503_problem_at_once() -> None:
+    """Not uvicorn's plain-text 503: a problem with Retry-After, and the limit frees up."""
+    release, entered = asyncio.Event(), asyncio.Event()
+
+    async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.set()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    door = FrontDoor(slow, FrontDoorPolicy(1024, timedelta(seconds=5), max_in_flight=1))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=door), base_url="http://door"
+    ) as client:
+        first = asyncio.create_task(client.get("/v1/invoices"))
+        await entered.wait()
+        refused = await client.get("/v1/invoices")
+        assert refused.status_code == 503
+        assert refused.headers["content-type"].startswith(PROBLEM_JSON)
+        assert refused.headers["retry-after"] == "1"
+        assert refused.json()["type"].endswith("/overloaded")
+        release.set()
+        assert (await first).status_code == 204
+        assert door.in_flight == 0
+        assert (await client.get("/v1/invoices")).status_code == 204
