@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.deps import SupplierManager
 from app.access.principal import Principal
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.kit.errors import FieldError, Problem, SupplierNotAllowed
 from app.kit.secretbox import SecretBox
@@ -89,6 +91,20 @@ async def update_supplier(
     return SupplierRead.model_validate(await supplier_service.update(session, siret, data))
 
 
+async def _replace_credentials(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    siret: str,
+    credentials: Credentials | None,
+) -> SupplierRead:
+    """Seal the new credentials (None: the environment's) and drop the cached client."""
+    box = SecretBox.from_keys(settings.secrets_key)
+    supplier = await supplier_service.set_credentials(session, siret, credentials, box)
+    _clients(request).forget(siret)
+    return SupplierRead.model_validate(supplier)
+
+
 @router.put("/{siret}/credentials", response_model=SupplierRead, responses=NOT_FOUND)
 async def set_supplier_credentials(
     siret: SiretPath,
@@ -100,10 +116,7 @@ async def set_supplier_credentials(
 ) -> SupplierRead:
     """Its PISTE application and technical account, sealed at once; never shown again."""
     _visible(caller, siret)
-    box = SecretBox.from_keys(settings.secrets_key)
-    supplier = await supplier_service.set_credentials(session, siret, data, box)
-    _clients(request).forget(siret)
-    return SupplierRead.model_validate(supplier)
+    return await _replace_credentials(request, session, settings, siret, data)
 
 
 @router.delete("/{siret}/credentials", response_model=SupplierRead, responses=NOT_FOUND)
@@ -116,10 +129,7 @@ async def use_environment_credentials(
 ) -> SupplierRead:
     """Forget its own credentials: it deposits with the environment's from now on."""
     _visible(caller, siret)
-    box = SecretBox.from_keys(settings.secrets_key)
-    supplier = await supplier_service.set_credentials(session, siret, None, box)
-    _clients(request).forget(siret)
-    return SupplierRead.model_validate(supplier)
+    return await _replace_credentials(request, session, settings, siret, None)
 
 
 @router.delete(
