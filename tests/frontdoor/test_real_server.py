@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from tests.support.live import free_port, wait_until
 
 BODY_TIMEOUT_SECONDS = 2
 MAX_BODY_BYTES = 15 * 1024 * 1024  # the default
+CONCURRENT_POSTS = 50
 
 
 @dataclass
@@ -243,7 +245,7 @@ def test_a_multipart_upload_is_spooled_not_held_whole_several_times(api: Api) ->
 def test_concurrent_connections_are_bounded_by_configuration(
     database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    """GATEWAY_API_LIMIT_CONCURRENCY reaches uvicorn: past it, 503 at once, not a queue."""
+    """GATEWAY_API_LIMIT_CONCURRENCY requests at once: past it, a 503 problem at once."""
     limit = {"GATEWAY_API_LIMIT_CONCURRENCY": "3", "GATEWAY_BODY_TIMEOUT": "20"}
     with _api_process(database_url, redis_url, tmp_path, limit) as api:
         stalled = [api.raw(api.head("/v1/invoices/validate", "1000") + b"{") for _ in range(3)]
@@ -252,6 +254,8 @@ def test_concurrent_connections_are_bounded_by_configuration(
             started = time.monotonic()
             response = httpx.get(f"{api.url}/healthz", timeout=10)
             assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["retry-after"] == "1"
             assert time.monotonic() - started < 5
         finally:
             for sock in stalled:
@@ -261,3 +265,23 @@ def test_concurrent_connections_are_bounded_by_configuration(
             timeout=20,
             what="the slots to free",
         )
+
+
+async def test_fifty_identical_posts_at_once_on_real_connections_all_replay(api: Api) -> None:
+    """One key, one body, 50 connections to a real process (its pool is smaller): every
+    answer is the one invoice, 202 once and replays after, never a 409."""
+    body = invoice(number="RACE-REAL")
+    headers = {"Authorization": f"Bearer {api.key}", "Idempotency-Key": "race-real"}
+    limits = httpx.Limits(max_connections=CONCURRENT_POSTS)
+    async with httpx.AsyncClient(base_url=api.url, limits=limits, timeout=60) as client:
+        responses = await asyncio.gather(
+            *(
+                client.post("/v1/invoices", json=body, headers=headers)
+                for _ in range(CONCURRENT_POSTS)
+            )
+        )
+    statuses = {r.status_code for r in responses}
+    assert statuses == {202}, [r.text for r in responses if r.status_code != 202]
+    assert len({r.json()["id"] for r in responses}) == 1
+    replays = [r.headers.get("Idempotent-Replayed") for r in responses]
+    assert replays.count("true") == CONCURRENT_POSTS - 1
