@@ -10,13 +10,13 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from app.access.ratelimit import RateLimiter
-from app.api import api_router
+from app.api import api_router, describe_problems
 from app.config import Settings, get_settings
 from app.health import router as health_router
 from app.intake.http import REQUEST_MODELS
 from app.kit.db import create_engine, create_sessionmaker, unit_of_work
 from app.kit.errors import install_error_handlers
-from app.kit.frontdoor import FrontDoor, FrontDoorPolicy, describe_problems
+from app.kit.frontdoor import FrontDoor, FrontDoorPolicy
 from app.kit.logging import configure_logging
 from app.kit.openapi import include_models
 from app.kit.queue import connect_queue

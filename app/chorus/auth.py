@@ -19,6 +19,9 @@ from pydantic import SecretStr
 
 from app.chorus.config import ChorusConfig
 from app.chorus.errors import (
+    TOKEN_OPERATION as TOKEN_OPERATION,
+)
+from app.chorus.errors import (
     ChorusAuthError,
     ChorusError,
     ChorusProtocolError,
@@ -29,8 +32,6 @@ from app.chorus.responses import (
     raise_if_unavailable,
     send,
 )
-
-TOKEN_OPERATION = "token"
 
 
 def cpro_account_value(login: str, password: SecretStr) -> SecretStr:

@@ -18,6 +18,9 @@ def _restore(cls: type[ChorusError], args: tuple[Any, ...], state: dict[str, Any
     return error
 
 
+TOKEN_OPERATION = "token"  # the PISTE OAuth2 token request, in errors and logs
+
+
 class ChorusError(Exception):
     """Base of every client failure; `operation` names the Chorus call that failed."""
 
@@ -69,6 +72,12 @@ class ChorusAuthError(ChorusError):
         full = f"{message} ({description})" if description else message
         super().__init__(full, operation=operation, http_status=http_status)
         self.description = description
+
+    @property
+    def credentials_refused(self) -> bool:
+        """The credentials themselves were refused (401, or the token endpoint's 4xx); a
+        403 is a route the PISTE application is not subscribed to, not a bad password."""
+        return self.http_status == 401 or self.operation == TOKEN_OPERATION
 
 
 class ChorusFunctionalError(ChorusError):

@@ -332,51 +332,13 @@ def _replay(spool: IO[bytes], size: int, receive: Receive) -> Receive:
     return replay
 
 
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-FRONT_DOOR_PROBLEMS: dict[str, str] = {
+BODY_PROBLEMS: dict[str, str] = {
     "400": "A malformed request (a Content-Length that is not a number)",
     "408": "The body did not arrive within the configured time",
     "413": "The body is larger than the configured cap (sized from Chorus Pro's 10 MB)",
+}
+"""What the front door may answer to any request that sends a body, whatever its method."""
+MEDIA_TYPE_PROBLEMS: dict[str, str] = {
     "415": "The body is neither application/json nor multipart/form-data",
 }
-API_PROBLEMS: dict[str, str] = {
-    "422": "A field is not valid (a NUL character in a query, path or header included); "
-    "`errors` names each one",
-    "503": "The database or Redis does not answer, or the process serves as many requests "
-    "as it takes; nothing was changed, try again after `Retry-After`",
-}
-
-
-def describe_problems(schema: dict[str, Any]) -> dict[str, Any]:
-    """Every error the API answers, as `application/problem+json` with the Problem schema.
-
-    The answers of the front door are added to the operations that may get them: bodies'
-    to the state-changing ones, 422 and 503 to every `/v1` one, 404 to those with a path
-    parameter, 400 to the lists read with a cursor. FastAPI's own validation-error
-    schemas, never answered, are dropped.
-    """
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            responses: dict[str, Any] = operation.setdefault("responses", {})
-            added: dict[str, str] = {}
-            if method.upper() in STATE_CHANGING:
-                added |= FRONT_DOOR_PROBLEMS
-            if path.startswith("/v1/"):
-                added |= API_PROBLEMS
-                if "{" in path:
-                    added["404"] = "Not found (or not visible to this API key)"
-                names = {p.get("name") for p in operation.get("parameters", [])}
-                if "cursor" in names:
-                    added["400"] = "The cursor is not one this list gave (kit.cursor)"
-            for status, description in added.items():
-                responses.setdefault(status, {"description": description})
-            for status, response in responses.items():
-                if status[0] in "45" and path.startswith("/v1/"):
-                    response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
-            operation["responses"] = dict(sorted(responses.items()))
-    components = schema.get("components", {}).get("schemas", {})
-    text = json.dumps(schema.get("paths", {}))
-    for unused in ("HTTPValidationError", "ValidationError"):
-        if unused in components and f'/{unused}"' not in text:
-            del components[unused]
-    return schema
+"""What it answers to a state-changing request only."""

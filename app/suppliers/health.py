@@ -30,7 +30,8 @@ async def check_health(session: AsyncSession, clients: ChorusClients, siret: str
         token, detail = "refused", exc.detail
     except ChorusAuthError as exc:
         token, detail = "refused", str(exc)
-        await supplier_service.credentials_rejected(session, siret, str(exc))
+        if exc.credentials_refused:
+            await supplier_service.credentials_rejected(session, siret, str(exc))
     except ChorusError as exc:
         token, detail = "unavailable", str(exc)
     else:
@@ -57,7 +58,8 @@ async def _consult_itself(
             return "ok", f"{len(mine)} structures found for this SIRET on Chorus Pro"
         structure = await client.get_structure(mine[0].id_structure_cpp)
     except ChorusAuthError as exc:
-        await supplier_service.credentials_rejected(session, siret, str(exc))
+        if exc.credentials_refused:
+            await supplier_service.credentials_rejected(session, siret, str(exc))
         return "refused", str(exc)
     except ChorusError as exc:
         return "unavailable", str(exc)

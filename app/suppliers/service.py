@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
@@ -116,8 +117,11 @@ class SupplierService:
         )
         if data.credentials is not None:
             _seal(supplier, data.credentials, box)
-        repository.add(supplier)
-        await session.flush()
+        try:  # the check above and this insert race with a concurrent create
+            async with session.begin_nested():
+                repository.add(supplier)
+        except IntegrityError as exc:
+            raise SupplierExists(f"supplier {data.siret} exists; change it instead") from exc
         return supplier
 
     async def update(self, session: AsyncSession, siret: str, data: SupplierUpdate) -> Supplier:

@@ -25,6 +25,11 @@ class EndpointDisabled(Conflict):
     title = "The webhook endpoint is disabled; enable it first"
 
 
+class NotThisEndpointsMessage(Conflict):
+    slug = "webhook-message-not-for-endpoint"
+    title = "The endpoint does not take this message (another supplier or event type)"
+
+
 class InvalidWindow(Unprocessable):
     slug = "invalid-window"
     title = "The time window is not valid"

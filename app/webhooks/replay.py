@@ -24,11 +24,12 @@ from app.webhooks.errors import (
     EndpointDisabled,
     InvalidWindow,
     MessageNotFound,
+    NotThisEndpointsMessage,
 )
 from app.webhooks.policy import RECOVER_BATCH, RECOVER_CAP
 from app.webhooks.repository import WebhookRepository
 from app.webhooks.service import enqueue_manual_attempt, log_change, webhook_service
-from app.webhooks.states import DeliveryStatus, EndpointAction
+from app.webhooks.states import EndpointAction
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +52,15 @@ async def resend(
     message = await repository.get_message(message_id)
     if message is None or not sees(suppliers, message.supplier_siret):
         raise MessageNotFound(f"no webhook message {message_id}")
-    now = utcnow()
-    delivery = await repository.lock_delivery_for(message_id, endpoint_id)
-    if delivery is None:  # e.g. the endpoint was registered after the message
-        delivery = WebhookDelivery(
-            message_id=message_id,
-            endpoint_id=endpoint_id,
-            status=DeliveryStatus.SKIPPED,
-            attempt_count=0,
-            next_attempt_at=None,
-            created_at=now,
+    if endpoint.supplier_siret not in (None, message.supplier_siret) or (
+        endpoint.event_types and message.event_type not in endpoint.event_types
+    ):
+        raise NotThisEndpointsMessage(
+            f"webhook endpoint {endpoint_id} does not take {message.event_type} events "
+            "of this message's supplier"
         )
-        repository.add(delivery)
+    now = utcnow()
+    delivery = await repository.lock_or_add_skipped_delivery(message_id, endpoint_id, now)
     delivery.manual_attempt_at = now
     delivery.updated_at = now
     await session.flush()

@@ -25,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.kit.actors import Suppliers
 from app.kit.repository import Repository
@@ -222,6 +223,30 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         )
         row = (await self.session.execute(statement)).first()
         return None if row is None else (row[0], row[1], row[2])
+
+    async def lock_or_add_skipped_delivery(
+        self, message_id: str, endpoint_id: uuid.UUID, now: datetime
+    ) -> WebhookDelivery:
+        """This message's delivery to this endpoint, locked; a `skipped` one made first when
+        there is none (the endpoint came after the message). Two resends at once meet on
+        the unique pair instead of failing on it."""
+        await self.session.execute(
+            pg_insert(WebhookDelivery)
+            .values(
+                id=func.uuid7(),
+                message_id=message_id,
+                endpoint_id=endpoint_id,
+                status=DeliveryStatus.SKIPPED,
+                attempt_count=0,
+                next_attempt_at=None,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["message_id", "endpoint_id"])
+        )
+        delivery = await self.lock_delivery_for(message_id, endpoint_id)
+        assert delivery is not None  # inserted or already there, and this transaction sees it
+        return delivery
 
     async def lock_delivery_for(
         self, message_id: str, endpoint_id: uuid.UUID

@@ -54,6 +54,13 @@ NOT_ITS_SUPPLIER: Responses = {
     }
 }
 DISABLED: Responses = {409: {"model": Problem, "description": "The endpoint is disabled"}}
+RESEND_REFUSED: Responses = {
+    409: {
+        "model": Problem,
+        "description": "The endpoint is disabled, or does not take this message "
+        "(another supplier's, or an event type it did not subscribe to)",
+    }
+}
 
 
 def _created(endpoint: WebhookEndpoint, secret: str) -> WebhookEndpointCreated:
@@ -280,7 +287,7 @@ async def get_webhook_message(
     "/{message_id}/endpoints/{endpoint_id}/resend",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryRead,
-    responses={**NOT_FOUND, **DISABLED},
+    responses={**NOT_FOUND, **RESEND_REFUSED},
 )
 async def resend_webhook_message(
     message_id: str, endpoint_id: uuid.UUID, session: SessionDep, caller: WebhookManager

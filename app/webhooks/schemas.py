@@ -5,18 +5,38 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from app.webhooks.events import EventType
 from app.webhooks.states import AttemptTrigger, DeliveryStatus, DisabledReason, EndpointAction
+
+MAX_URL_LENGTH = 2000  # webhook_endpoints.url
+
+
+def _fits_the_column(url: AnyHttpUrl) -> AnyHttpUrl:
+    """Measured as stored, after normalisation (which may percent-encode and add a slash)."""
+    if len(str(url)) > MAX_URL_LENGTH:
+        raise ValueError(f"at most {MAX_URL_LENGTH} characters")
+    return url
+
+
+EndpointUrl = Annotated[AnyHttpUrl, AfterValidator(_fits_the_column)]
 
 
 class WebhookEndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl = Field(description="Where to POST; HTTPS in production, public addresses.")
+    url: EndpointUrl = Field(description="Where to POST; HTTPS in production, public addresses.")
     supplier_siret: str | None = Field(
         default=None,
         pattern=r"^\d{14}$",
@@ -36,7 +56,7 @@ class WebhookEndpointUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl | None = None
+    url: EndpointUrl | None = None
     description: str | None = Field(default=None, max_length=500)
     event_types: list[EventType] | None = None
 

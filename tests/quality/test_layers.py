@@ -64,7 +64,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     },
     # The processes: they assemble everything.
     "worker": {"kit", "config", "runtime", *DOMAIN, *STAGES},
-    "api": {*DOMAIN, *STAGES},
+    "api": {"kit", *DOMAIN, *STAGES},
     "health": set(),
     "migrate": {"kit", "models"},
     "embedded": {"kit"},

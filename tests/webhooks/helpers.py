@@ -77,10 +77,16 @@ async def publish(
     event_type: str = "invoice.paid",
     *,
     occurred_at: datetime | None = None,
+    supplier_siret: str | None = None,
     **data: Any,
 ) -> str:
-    """Publish without the after-commit kick: the test drives each attempt itself."""
+    """Publish without the after-commit kick: the test drives each attempt itself.
+
+    With `supplier_siret`, the message is that supplier's (only its endpoints and the
+    unrestricted ones get it); without, no supplier's."""
     data.setdefault("status", STATUS_OF.get(event_type, event_type.removeprefix("invoice.")))
+    if supplier_siret is not None:
+        data["supplier_siret"] = supplier_siret
     payload = event_data(**data)
     async with unit_of_work(sessionmaker) as session:
         message = await webhook_service.publish(
@@ -89,6 +95,7 @@ async def publish(
             payload,
             occurred_at=occurred_at or utcnow(),
             invoice_id=uuid.UUID(payload["invoice_id"]),
+            supplier_siret=supplier_siret,
         )
         return message.id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from app.webhooks.delivery import enqueue_due_deliveries
 from app.webhooks.jobs import deliver_webhook, recover_webhooks
 from app.webhooks.replay import RECOVER_JOB
 from app.webhooks.service import DELIVER_JOB
+from tests.factories import SUPPLIER
 from tests.support.receiver import Receiver, Reply
 from tests.webhooks.helpers import (
     attempt,
@@ -271,3 +273,48 @@ async def test_tick_enqueues_requested_manual_attempts(
         "scheduled",
         "manual",
     ]
+
+
+async def test_resend_refuses_a_message_the_endpoint_does_not_take(
+    api: httpx.AsyncClient, hooks: Receiver, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Neither another supplier's message nor an event type it did not subscribe to."""
+    only_rejections = await register(api, hooks.url, event_types=["invoice.rejected"])
+    paid = await publish(sessionmaker)
+    refused = await api.post(
+        f"/v1/webhook-messages/{paid}/endpoints/{only_rejections['id']}/resend"
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/webhook-message-not-for-endpoint")
+    one_supplier = await register(api, hooks.url, supplier_siret=SUPPLIER)
+    other_suppliers = await publish(sessionmaker, supplier_siret="35600000000048")
+    refused = await api.post(
+        f"/v1/webhook-messages/{other_suppliers}/endpoints/{one_supplier['id']}/resend"
+    )
+    assert refused.status_code == 409, refused.text
+    mine = await publish(sessionmaker, supplier_siret=SUPPLIER)
+    taken = await api.post(f"/v1/webhook-messages/{mine}/endpoints/{one_supplier['id']}/resend")
+    assert taken.status_code == 202, taken.text
+
+
+async def test_two_resends_at_once_to_a_new_endpoint_make_one_delivery(
+    api: httpx.AsyncClient, hooks: Receiver, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    message_id = await publish(sessionmaker)
+    endpoint = await register(api, hooks.url)
+    path = f"/v1/webhook-messages/{message_id}/endpoints/{endpoint['id']}/resend"
+    answers = await asyncio.gather(*(api.post(path) for _ in range(4)))
+    assert [a.status_code for a in answers] == [202] * 4, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+
+
+async def test_an_endpoint_url_longer_than_it_can_be_stored_is_a_422(
+    api: httpx.AsyncClient, hooks: Receiver
+) -> None:
+    too_long = hooks.url + "/" + "a" * 2000
+    response = await api.post("/v1/webhook-endpoints", json={"url": too_long})
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == {"url"}
+    endpoint = await register(api, hooks.url)
+    response = await api.patch(f"/v1/webhook-endpoints/{endpoint['id']}", json={"url": too_long})
+    assert response.status_code == 422, response.text
