@@ -24,7 +24,7 @@ async def check_health(session: AsyncSession, clients: ChorusClients, siret: str
     chorus: Literal["ok", "refused", "unavailable", "not_checked"] = "not_checked"
     detail: str | None = None
     try:
-        client = await clients.for_supplier(siret)
+        client = await clients.for_supplier(siret, session)
         await client.token_provider.get_token()
     except SupplierNotConfigured as exc:
         token, detail = "refused", exc.detail
