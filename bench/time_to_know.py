@@ -7,7 +7,8 @@ One API, one worker, the simulator moving each invoice along the paying path one
 every SIMULATOR_STEP_SECONDS; the gateway syncs every GATEWAY_STATUS_SYNC_INTERVAL. The
 receiver (in this process) checks every signature. Each change's time is the simulator's
 own event time; the gateway's is its history line's `recorded_at`, the receiver's the
-arrival. Also counts the simulator statuses missing from the gateway's history.
+arrival. Also counts the simulator statuses missing from the gateway's history, and the
+history calls it took to recover the statuses passed between two syncs.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from bench.harness import (
 SYNC_SECONDS = 5.0
 STEP_SECONDS = 3.0
 GOAL_SLACK = 2.0
+HISTORY = "consulterHistoriqueFacture"
 
 
 class Receiver:
@@ -120,6 +122,10 @@ def _known(database: Database, tag: str) -> tuple[dict[tuple[str, str], float], 
     return known, [r[0] for r in ids]
 
 
+def _calls(simulator_url: str) -> dict[str, int]:
+    return dict(httpx.get(f"{simulator_url}/_simulator/stats", timeout=10).json()["calls"])
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
@@ -134,6 +140,7 @@ def _one_run(
     count: int,
     receiver: Receiver,
 ) -> dict[str, float]:
+    calls_before = _calls(simulator_url)
     post_many(api_url, key, tag, count, connections=8)
     deadline = time.monotonic() + 60 + 12 * STEP_SECONDS + 3 * SYNC_SECONDS
     sql = "SELECT count(*) FROM invoices WHERE number LIKE $1 AND status = 'paid'"
@@ -142,6 +149,8 @@ def _one_run(
             break
         time.sleep(1)
     time.sleep(SYNC_SECONDS)  # the last webhooks
+    calls = _calls(simulator_url)
+    histories = calls.get(HISTORY, 0) - calls_before.get(HISTORY, 0)
     known, chorus_ids = _known(database, tag)
     changes = _simulator_events(simulator_url, chorus_ids)
     to_known = [known[k] - at for k, at in changes.items() if k in known]
@@ -154,6 +163,7 @@ def _one_run(
         "hook_p50": _percentile(to_hook, 0.5),
         "hook_p99": _percentile(to_hook, 0.99),
         "hooks": len(to_hook),
+        "history_calls": histories,
     }
 
 
@@ -216,6 +226,12 @@ def report(results: dict[str, Any]) -> list[Table]:
     )
     table.add("status changes at the simulator", f"{results['changes']:.0f}", "", "")
     table.add("  missing from the gateway's history", f"{results['missing']:.0f}", "", "")
+    table.add(
+        "  history calls (statuses passed between two looks)",
+        f"{results['history_calls']:.0f}",
+        "",
+        f"for {results['count']} invoices",
+    )
     table.add(
         "  matched by a verified webhook",
         f"{results['hooks']:.0f}",

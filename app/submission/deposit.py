@@ -172,7 +172,15 @@ async def deposit(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
 
 
 async def look_up(chorus: ChorusClient, claim: DepositClaim) -> DepositResult:
-    """Find the invoice a lost deposit created: same supplier, same number."""
+    """Find the invoice a lost deposit created: same supplier, same number.
+
+    Only an integrated flux can be found: a flux Chorus Pro rejects creates no invoice (no
+    `identifiantFactureCPP`, API.md §6 item 7), and no operation lists a supplier's fluxes
+    without their `numeroFluxDepot` (API.md §3: consulterCR(Detaille) needs it, the searches
+    return invoices). So a rejected flux whose answer was lost is deposited again after the
+    grace period and rejected again: no invoice reaches the buyer, and the invoice ends
+    `rejected` with Chorus's reason either way. No client can avoid that second deposit.
+    """
     try:
         async for found in chorus.search_supplier_invoices(invoice_number=claim.number):
             if found.numero_facture != claim.number:

@@ -30,7 +30,6 @@ from app.invoices.lifecycle import (
     flux_outcome,
     gateway_status,
     needs_comment,
-    skips_steps,
 )
 from app.invoices.repository import InvoiceRepository
 from app.kit.queue import JobQueue
@@ -40,6 +39,7 @@ from app.tracking import observations
 from app.tracking.observations import Observation
 from app.tracking.policy import TrackingPolicy
 from app.tracking.repository import TrackingRepository
+from app.tracking.steps import is_jump
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ async def fetch(chorus: ChorusClient, target: PollTarget) -> PollResult:
         if target.chorus_invoice_id is not None or (integrated and not ours):
             result.found = await _find(chorus, target)
         status = result.found.statut or "" if result.found is not None else ""
-        if result.found is not None and (needs_comment(status) or skips_steps(None, status)):
+        if result.found is not None and (needs_comment(status) or is_jump(None, status)):
             result.history = await chorus.get_invoice_history(result.found.identifiant_facture_cpp)
     except ChorusError as exc:
         result.error = str(exc)

@@ -108,7 +108,7 @@ async def apply(session: AsyncSession, invoice: Invoice, seen: Observation) -> b
             session,
             invoice,
             entry.histo_statut_code,
-            entry.histo_statut_date_passage,
+            _not_before(entry.histo_statut_date_passage, invoice.chorus_status_changed_at),
             entry.histo_statut_commentaire,
             entry.histo_statut_id,
         )
@@ -126,6 +126,14 @@ async def apply(session: AsyncSession, invoice: Invoice, seen: Observation) -> b
             invoice.last_history_id = max(invoice.last_history_id or 0, entry.histo_statut_id)
     await _settle(session, invoice)
     return True
+
+
+def _not_before(at: datetime | None, previous: datetime | None) -> datetime | None:
+    """A history time is cut to the minute: never before the status it followed, so the
+    history stays in Chorus's order (the true time lies between the two)."""
+    if at is None or previous is None:
+        return at
+    return max(at, previous)
 
 
 async def _record(

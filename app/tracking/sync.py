@@ -4,7 +4,8 @@ Per supplier SIRET, a cycle asks `rechercherFactureParFournisseur` for the invoi
 current status changed in [watermark - overlap, now), all pages, and matches them to ours by
 `identifiantFactureCPP`. A cycle therefore costs one call per page of *changed* invoices,
 plus one `consulterHistoriqueFacture` per changed invoice whose reason the ERP needs
-(rejected, suspended, to recycle...), whatever the number of invoices in flight.
+(rejected, suspended, to recycle...) or whose status jumped past others between two cycles
+(`app.tracking.steps`), whatever the number of invoices in flight.
 
 Like submission and tracking, a cycle reads what it needs (`claim`), calls Chorus Pro outside
 any transaction (`search`, `fetch_histories`) and stores the outcome (`record`). The
@@ -23,13 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.chorus import ChorusClient, ChorusError, ChorusUnavailableError
 from app.chorus.schemas import ConsulterHistoriqueResponse, FactureFournisseur
 from app.config import Settings
-from app.invoices.lifecycle import needs_comment, skips_steps
+from app.invoices.lifecycle import needs_comment
 from app.kit.ids import uuid7
 from app.kit.queue import JobQueue
 from app.tracking import observations
 from app.tracking.observations import Observation
 from app.tracking.policy import SyncPolicy
 from app.tracking.repository import TrackingRepository
+from app.tracking.steps import is_jump
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +148,8 @@ async def _resolve_structure(chorus: ChorusClient, siret: str, fetched: Fetched)
 
 
 async def histories_needed(session: AsyncSession, fetched: Fetched) -> list[int]:
-    """Chorus ids of our invoices whose status changed to one whose reason matters, or past
-    statuses the search cannot show (a step skipped between two syncs)."""
+    """Chorus ids of our invoices whose status changed to one whose reason matters, or that
+    jumped past statuses the search cannot show (passed between two syncs, `steps`)."""
     ids = [item.identifiant_facture_cpp for item in fetched.items]
     ours = {i.chorus_invoice_id: i for i in await TrackingRepository(session).by_chorus_ids(ids)}
     wanted = []
@@ -155,7 +157,7 @@ async def histories_needed(session: AsyncSession, fetched: Fetched) -> list[int]
         invoice = ours.get(item.identifiant_facture_cpp)
         if invoice is None or not item.statut:
             continue
-        if not (needs_comment(item.statut) or skips_steps(invoice.chorus_status, item.statut)):
+        if not (needs_comment(item.statut) or is_jump(invoice.chorus_status, item.statut)):
             continue
         if observations.is_new(invoice, Observation.of(item)):
             wanted.append(item.identifiant_facture_cpp)

@@ -31,6 +31,9 @@ from typing import Any
 import asyncpg
 import httpx
 
+from app.chorus import ChorusClient
+from app.config import Settings
+from app.invoices.lifecycle import FluxOutcome, flux_outcome
 from bench.chaos.receiver import Receiver
 from bench.chaos.servers import Postgres, Redis, free_port
 
@@ -417,6 +420,71 @@ class Run:
                 return
             time.sleep(5)
 
+    def flux_reports(self, flux_numbers: list[str]) -> dict[str, tuple[bool, list[str]]]:
+        """Chorus Pro's own word on each flux (consulterCRDetaille, faults off by now):
+        flux number -> (rejected, the reasons given for it). A flux still pending counts as
+        not rejected: nothing proves yet that it created no invoice."""
+
+        async def ask() -> dict[str, tuple[bool, list[str]]]:
+            settings = Settings(
+                chorus_api_url=self.simulator_url,
+                piste_token_url=f"{self.simulator_url}/api/oauth/token",
+            )
+            reports: dict[str, tuple[bool, list[str]]] = {}
+            async with httpx.AsyncClient(timeout=30) as http:
+                chorus = ChorusClient(http, settings.chorus_config())
+                for flux_number in flux_numbers:
+                    report = await chorus.get_flux_report(flux_number)
+                    state = report.etat_courant_depot_flux or ""
+                    reasons = [e.libelle_erreur_dp or "" for e in report.liste_erreur_dp]
+                    reasons += [t.libelle_erreur or "" for t in report.liste_erreur_technique]
+                    outcome = flux_outcome(state)
+                    rejected = outcome is FluxOutcome.REJECTED or (
+                        outcome is FluxOutcome.INTEGRATED and bool(reasons)
+                    )
+                    reports[flux_number] = (rejected, [f"{state}: {r}" for r in reasons])
+            return reports
+
+        return asyncio.run(ask())
+
+    def deposit_check(self, deposits: list[dict[str, Any]]) -> tuple[str, bool, str]:
+        """Exactly one deposit per invoice Chorus Pro integrated: no duplicate at the buyer.
+
+        A flux Chorus Pro rejects creates no invoice, and Chorus Pro has no operation that
+        finds a supplier's fluxes without their numeroFluxDepot (API.md §3), so after a lost
+        answer no client can learn that such a flux arrived: it is deposited again and
+        rejected again, which reaches no buyer. Those extra fluxes are counted and listed
+        with Chorus's reason, not failed. Any other second deposit fails.
+        """
+        fluxes: dict[str, list[str]] = {}
+        for deposit in deposits:
+            fluxes.setdefault(deposit["numeroFacture"], []).append(deposit["numeroFluxDepot"])
+        missing = [n for n in self.expected if n not in fluxes]
+        repeated = {n: f for n, f in fluxes.items() if len(f) > 1}
+        reports = self.flux_reports([f for numbers in repeated.values() for f in numbers])
+        twice: list[str] = []  # deposited again, and not every flux of it was rejected
+        rejected_again: dict[str, list[str]] = {}  # every flux of it rejected: no invoice made
+        for number, numbers in repeated.items():
+            if not all(reports[f][0] for f in numbers):
+                twice.append(number)
+            else:
+                rejected_again[number] = sorted({r for f in numbers for r in reports[f][1]})
+        extra = sum(len(fluxes[n]) - 1 for n in rejected_again)
+        detail = (
+            f"{len(deposits)} deposits for {len(self.expected)} invoices; "
+            f"deposited again although not rejected: {len(twice)} {twice[:3]}; "
+            f"never deposited: {len(missing)} {missing[:3]}; "
+            f"{extra} extra rejected fluxes for {len(rejected_again)} flux-rejected invoices "
+            "(expected: no look-up can find a rejected flux; no invoice reaches the buyer)"
+        )
+        for number, reasons in sorted(rejected_again.items()):
+            detail += f"\n      {number}: {len(fluxes[number])} fluxes, {'; '.join(reasons)}"
+        return (
+            "exactly one deposit per invoice Chorus Pro integrated",
+            not twice and not missing,
+            detail,
+        )
+
     def checks(self) -> list[tuple[str, bool, str]]:
         results: list[tuple[str, bool, str]] = []
         current = self.statuses()
@@ -429,17 +497,7 @@ class Run:
         results.append(("every invoice at its scenario's final status", not wrong, detail))
 
         stats = httpx.get(f"{self.simulator_url}/_simulator/stats", timeout=30).json()
-        deposits = Counter(d["numeroFacture"] for d in stats["deposits"])
-        twice = {n: c for n, c in deposits.items() if c > 1}
-        missing = [n for n in self.expected if deposits.get(n, 0) == 0]
-        results.append(
-            (
-                "exactly one deposit per invoice on the simulator",
-                not twice and not missing,
-                f"{sum(deposits.values())} deposits for {len(self.expected)} invoices; "
-                f"twice: {len(twice)} {list(twice)[:3]}; none: {len(missing)} {missing[:3]}",
-            )
-        )
+        results.append(self.deposit_check(stats["deposits"]))
 
         messages = {r["id"] for r in self.query("SELECT id FROM webhook_messages")}
         undelivered = messages - self.receiver.verified
