@@ -169,29 +169,6 @@ def needs_comment(chorus_status: str) -> bool:
     return chorus_status in COMMENT_STATUSES
 
 
-# The steps every paid invoice goes through on Chorus Pro, in order (API.md §4.3); the
-# optional ones in between (routing, accounting) rank with the step before them.
-MAIN_STEPS: dict[str, int] = {
-    "DEPOSEE": 0,
-    "EN_COURS_ACHEMINEMENT": 0,
-    "MISE_A_DISPOSITION": 1,
-    "COMPLETEE": 1,
-    "SERVICE_FAIT": 2,
-    "MANDATEE": 3,
-    "MISE_A_DISPOSITION_COMPTABLE": 3,
-    "COMPTABILISEE": 3,
-    "MISE_EN_PAIEMENT": 4,
-}
-
-
-def skips_steps(known: str | None, observed: str) -> bool:
-    """Chorus Pro moved past a main step between two syncs (e.g. MISE_A_DISPOSITION straight
-    to MANDATEE): its history holds the status the search no longer shows."""
-    before = MAIN_STEPS.get(known or "DEPOSEE")
-    after = MAIN_STEPS.get(observed)
-    return before is not None and after is not None and after - before >= 2
-
-
 def event_type(status: InvoiceStatus, chorus_status: str | None) -> str:
     """The webhook event type announcing that an invoice reached `status`."""
     if status is InvoiceStatus.ACTION_REQUIRED:
