@@ -16,7 +16,7 @@ from tests.e2e.stack import FAST, Stack, deposits_of, post_invoice, run_stack, s
 from tests.support.live import wait_until
 
 SLOW_INVOICES = 4
-FAST_INVOICES = 40
+FAST_INVOICES = 20
 
 
 def _post_batch(stack: Stack, tag: str) -> dict[str, str]:
