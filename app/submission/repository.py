@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
 
 from app.invoices.lifecycle import InvoiceStatus
 from app.kit.repository import Repository
@@ -30,9 +31,13 @@ class SubmissionRepository(Repository[SubmissionAttempt]):
     async def lock_with_attempt(
         self, invoice_id: uuid.UUID, attempt_id: uuid.UUID
     ) -> tuple[Invoice, SubmissionAttempt] | None:
-        """The invoice and one of its attempts, both locked, in one round trip."""
+        """The invoice and one of its attempts, both locked, in one round trip.
+
+        Without the document: recording an answer never reads it, and it is the row's bulk.
+        """
         statement = (
             select(Invoice, SubmissionAttempt)
+            .options(defer(Invoice.document, raiseload=True))
             .join(SubmissionAttempt, SubmissionAttempt.invoice_id == Invoice.id)
             .where(Invoice.id == invoice_id, SubmissionAttempt.id == attempt_id)
             .with_for_update()
