@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.kit.repository import Repository
 from app.models.invoice import Invoice
@@ -178,9 +179,18 @@ class IntakeRepository(Repository[Invoice]):
             first.event_type,
             first.payload,
         ]
-        connection = await self.session.connection()
-        result = await connection.exec_driver_sql(_ACCEPT, tuple(params))
-        row: Sequence[Any] | None = result.first()
+        engine = self.session.bind
+        if self.session.in_transaction() or not isinstance(engine, AsyncEngine):
+            connection = await self.session.connection()
+            result = await connection.exec_driver_sql(_ACCEPT, tuple(params))
+            row: Sequence[Any] | None = result.first()
+        else:
+            # Nothing else in this unit of work yet (the POST route, its caches warm): the
+            # one statement is its own transaction, without BEGIN and COMMIT round trips.
+            # The after-commit kicks still run once the unit of work ends well.
+            async with engine.connect() as own:
+                alone = await own.execution_options(isolation_level="AUTOCOMMIT")
+                row = (await alone.exec_driver_sql(_ACCEPT, tuple(params))).first()
         if row is None:
             return None
         return Stored(syntax=row[0], pending_deliveries=row[1])
