@@ -55,14 +55,26 @@ def measure(quick: bool, profile: bool) -> dict[str, Any]:
         env = gateway_env(database, redis)
         api, api_url = start_gateway_api(up, env)
         key = create_api_key(env)
-        _, raw_url = start_raw(up, database)
+        raw_server, raw_url = start_raw(up, database)
         _post(api_url, key, "WG", CONNECTIONS, 2)  # warm both (pools, caches, JIT-less paths)
         _post(raw_url, "-", "WR", CONNECTIONS, 2)
         gateway: list[Load] = []
         raw: list[Load] = []
+        cpu = {"gateway": 0.0, "raw": 0.0}
         for run in range(RUNS):
+            before = api.cpu_seconds()
             gateway.append(_post(api_url, key, f"G{run}", CONNECTIONS, seconds))
+            cpu["gateway"] += api.cpu_seconds() - before
+            before = raw_server.cpu_seconds()
             raw.append(_post(raw_url, "-", f"R{run}", CONNECTIONS, seconds))
+            cpu["raw"] += raw_server.cpu_seconds() - before
+        # CPU per answer: what a request costs the server process, whatever else runs.
+        results["cpu_ms"] = {
+            side: 1000
+            * spent
+            / sum(load.requests for load in (gateway if side == "gateway" else raw))
+            for side, spent in cpu.items()
+        }
         single_gateway = [_post(api_url, key, f"g{run}", 1, seconds / 2) for run in range(RUNS)]
         single_raw = [_post(raw_url, "-", f"r{run}", 1, seconds / 2) for run in range(RUNS)]
         stored = sum(load.requests for load in gateway + single_gateway)
@@ -133,6 +145,14 @@ def report(results: dict[str, Any]) -> list[Table]:
     table.add(
         "raw asyncpg, 1 connection", single_raw["rate"], single_raw["p50"], single_raw["p99"], ""
     )
+    if "cpu_ms" in results:
+        table.add(
+            "server CPU per POST, 32 conn. (ms)",
+            f"{results['cpu_ms']['gateway']:.2f}",
+            "",
+            "",
+            f"raw: {results['cpu_ms']['raw']:.2f}",
+        )
     table.add(
         "API peak RSS (MB)",
         results["rss_mb"],

@@ -24,7 +24,8 @@ from app.intake.posted import (
     parse_json_invoice,
     uploaded_file,
 )
-from app.invoices.schemas import InvoiceRead
+from app.intake.service import NewInvoice
+from app.invoices.schemas import InvoiceEventRead, InvoiceRead
 from app.invoices.service import InvoiceDetail
 from app.kit.errors import FieldError, Unprocessable
 from app.kit.responses import model_response
@@ -65,6 +66,34 @@ def accepted_answer(detail: InvoiceDetail, created: bool) -> Response:
         headers["Idempotent-Replayed"] = "true"
     read = InvoiceRead.model_validate(detail, from_attributes=True)
     return model_response(read, status.HTTP_202_ACCEPTED, headers)
+
+
+def received_answer(received: NewInvoice | InvoiceDetail) -> Response:
+    """The 202 answer of `intake_service.receive`: a new invoice, or a replay."""
+    if isinstance(received, InvoiceDetail):
+        return accepted_answer(received, created=False)
+    return new_invoice_answer(received)
+
+
+def new_invoice_answer(new: NewInvoice) -> Response:
+    """The 202 answer of a new invoice, from the values just written: nothing to validate.
+
+    The fields are built (not validated) and serialised by pydantic; the document is
+    spliced in as the JSON text already made for storing it, rather than dumped again.
+    """
+    values = new.values
+    # The columns intake does not fill (Chorus ids, deposit times, errors) are still NULL.
+    fields: dict[str, Any] = {name: values.get(name) for name in InvoiceRead.model_fields}
+    fields["history"] = [InvoiceEventRead.model_construct(**new.history_line())]
+    fields["attempts"] = []
+    read = InvoiceRead.model_construct(**fields)
+    body = read.model_dump_json(exclude=_DOCUMENT)
+    content = f'{body[:-1]},"document":{values["document"]}}}'
+    headers = {"Location": f"/v1/invoices/{values['id']}"}
+    return Response(content, status.HTTP_202_ACCEPTED, headers, media_type="application/json")
+
+
+_DOCUMENT = {"document"}
 
 
 REQUEST_BODY: dict[str, Any] = {

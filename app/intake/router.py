@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response, status
 from app.access.deps import InvoiceWriter
 from app.deps import ChorusClientsDep, SessionDep, SettingsDep
 from app.directory import directory_check
-from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, accepted_answer
+from app.intake.http import REQUEST_BODY, IdempotencyKey, PostedInvoiceDep, received_answer
 from app.intake.schemas import ValidationReport
 from app.intake.service import IntakePolicy, intake_service
 from app.invoices.schemas import InvoiceRead
@@ -43,10 +43,10 @@ async def create_invoice(
     in JSON as `{"file": {...}}`, or a multipart upload in the `file` part), which is read
     for the checks and deposited unchanged.
     """
-    detail, created = await intake_service.accept(
+    received = await intake_service.receive(
         session, posted, idempotency_key, IntakePolicy.from_settings(settings), principal=caller
     )
-    return accepted_answer(detail, created)
+    return received_answer(received)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from app.formats import Syntax, render
 from app.formats.parse import ParsedInvoice, UnreadableInvoiceFile, parse_invoice_file
 from app.formats.xml import parse_xml
 from app.intake.posted import PostedInvoice, SuppliedFile
-from app.intake.repository import IntakeRepository
+from app.intake.repository import FirstRows, IntakeRepository
 from app.intake.schemas import ValidationReport
 from app.invoices import history
 from app.invoices.lifecycle import EventSource, InvoiceStatus
@@ -28,8 +29,8 @@ from app.invoices.service import InvoiceDetail, invoice_service
 from app.kit.errors import Conflict, FieldError, SupplierNotAllowed, Unprocessable
 from app.kit.ids import uuid7
 from app.kit.time import utcnow
-from app.models.invoice import Invoice, InvoiceFile
-from app.submission.scheduling import request_submission
+from app.models.invoice import Invoice, InvoiceEvent
+from app.submission.scheduling import request_submission_of
 from app.suppliers.service import DEFAULT_SYNTAX, supplier_service
 from app.validation import validate
 
@@ -92,8 +93,39 @@ def xml_text(xml: bytes) -> str:
     return xml.decode(encoding)
 
 
-def request_hash(document: InvoiceDocument) -> str:
-    return hashlib.sha256(document.model_dump_json().encode()).hexdigest()
+@dataclass(frozen=True)
+class NewInvoice:
+    """An invoice just stored, as the values written (no entity): what the 202 shows.
+
+    `values` are the `invoices` columns, the document among them as the JSON text stored.
+    """
+
+    values: dict[str, Any]
+    document: InvoiceDocument
+    first: FirstRows
+
+    def history_line(self) -> dict[str, Any]:
+        """The one history line, as `InvoiceEventRead` shows it."""
+        return {
+            "occurred_at": self.values["created_at"],
+            "recorded_at": self.values["created_at"],
+            "source": self.first.source,
+            "status": self.values["status"],
+            "chorus_status": None,
+            "comment": self.values["status_comment"],
+            "actor": self.first.actor,
+        }
+
+    def detail(self) -> InvoiceDetail:
+        """The same invoice as entities, for callers that go on changing it."""
+        invoice = Invoice(**{**self.values, "document": self.document.model_dump(mode="json")})
+        event = InvoiceEvent(
+            id=self.first.event_id,
+            invoice_id=invoice.id,
+            actor_id=self.first.actor_id,
+            **self.history_line(),
+        )
+        return InvoiceDetail(invoice, [event], [])
 
 
 def _duplicate(document: InvoiceDocument) -> DuplicateInvoiceNumber:
@@ -142,78 +174,137 @@ class IntakeService:
         replaces: uuid.UUID | None = None,
         principal: Principal | None = None,
     ) -> tuple[InvoiceDetail, bool]:
+        """`store`, the new invoice given as entities (for callers that go on changing it)."""
+        stored = await self.store(
+            session,
+            document,
+            idempotency_key,
+            policy,
+            original=original,
+            original_syntax=original_syntax,
+            replaces=replaces,
+            principal=principal,
+        )
+        if isinstance(stored, InvoiceDetail):
+            return stored, False
+        return stored.detail(), True
+
+    async def receive(
+        self,
+        session: AsyncSession,
+        posted: PostedInvoice,
+        idempotency_key: str,
+        policy: IntakePolicy,
+        *,
+        principal: Principal | None = None,
+    ) -> NewInvoice | InvoiceDetail:
+        """`store` for either shape the ERP may post; the route's hot path (no entities)."""
+        if isinstance(posted, SuppliedFile):
+            parsed = read_supplied_file(posted)
+            return await self.store(
+                session,
+                parsed.document,
+                idempotency_key,
+                policy,
+                original=posted,
+                original_syntax=parsed.syntax,
+                principal=principal,
+            )
+        return await self.store(session, posted, idempotency_key, policy, principal=principal)
+
+    async def store(
+        self,
+        session: AsyncSession,
+        document: InvoiceDocument,
+        idempotency_key: str,
+        policy: IntakePolicy,
+        *,
+        original: SuppliedFile | None = None,
+        original_syntax: Syntax | None = None,
+        replaces: uuid.UUID | None = None,
+        principal: Principal | None = None,
+    ) -> NewInvoice | InvoiceDetail:
         """Store the invoice, its history and its event together; replay an identical request.
 
-        `original` is a file the ERP built: its data were read into `document` for the
-        checks, and the file itself is what goes to Chorus Pro, unchanged. The insert itself
-        tells a new invoice from a replay or a number already used (one statement, no look-up
-        first), which also makes concurrent identical requests wait for each other.
+        A new invoice comes back as the values written, an identical earlier request as the
+        invoice read back. `original` is a file the ERP built: its data were read into
+        `document` for the checks, and the file itself is what goes to Chorus Pro,
+        unchanged. The insert itself tells a new invoice from a replay or a number already
+        used (one statement, no look-up first), which also makes concurrent identical
+        requests wait for each other.
         """
+        # One dump serves the request hash and the stored document (JSONB takes the text).
+        document_json = document.model_dump_json()
         digest = (
-            hashlib.sha256(original.content).hexdigest() if original else request_hash(document)
+            hashlib.sha256(original.content).hexdigest()
+            if original
+            else hashlib.sha256(document_json.encode()).hexdigest()
         )
         await self._refuse_if_invalid(session, document, policy, principal)
         totals = document.compute_totals()
         now = utcnow()
-        invoice = Invoice(
-            id=uuid7(),
-            idempotency_key=idempotency_key,
-            request_hash=digest,
-            number=document.number,
-            type_code=document.type_code,
-            supplier_siret=document.supplier.siret,
-            recipient_siret=document.recipient.siret,
-            service_code=document.service_code,
-            engagement_number=document.engagement_number,
-            issue_date=document.issue_date,
-            due_date=document.due_date,
-            currency=document.currency,
-            total_without_vat=totals.tax_exclusive,
-            total_vat=totals.tax,
-            total_with_vat=totals.tax_inclusive,
-            amount_due=totals.payable,
-            document=document.model_dump(mode="json"),
-            syntax=(original_syntax or DEFAULT_SYNTAX).value,
-            status=InvoiceStatus.ACCEPTED.value,
-            status_changed_at=now,
-            status_comment=ACCEPTED_COMMENT,
-            reuses_number_allowed=False,
-            followed=False,
-            submit_attempts=0,
-            poll_failures=0,
-            next_submit_at=now + policy.submit_grace,
-            replaces_invoice_id=replaces,
-            has_original_file=original is not None,
-            created_at=now,
-            updated_at=now,
-            version=1,
+        values: dict[str, Any] = {
+            "id": uuid7(),
+            "idempotency_key": idempotency_key,
+            "request_hash": digest,
+            "number": document.number,
+            "type_code": document.type_code,
+            "supplier_siret": document.supplier.siret,
+            "recipient_siret": document.recipient.siret,
+            "service_code": document.service_code,
+            "engagement_number": document.engagement_number,
+            "issue_date": document.issue_date,
+            "due_date": document.due_date,
+            "currency": document.currency,
+            "total_without_vat": totals.tax_exclusive,
+            "total_vat": totals.tax,
+            "total_with_vat": totals.tax_inclusive,
+            "amount_due": totals.payable,
+            "document": document_json,
+            "syntax": (original_syntax or DEFAULT_SYNTAX).value,
+            "status": InvoiceStatus.ACCEPTED.value,
+            "status_changed_at": now,
+            "status_comment": ACCEPTED_COMMENT,
+            "reuses_number_allowed": False,
+            "followed": False,
+            "submit_attempts": 0,
+            "poll_failures": 0,
+            "next_submit_at": now + policy.submit_grace,
+            "replaces_invoice_id": replaces,
+            "has_original_file": original is not None,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        actor = principal.actor if principal else None
+        message = history.first_message(values)
+        event_id = uuid7()
+        first = FirstRows(
+            event_id=event_id,
+            source=EventSource.ERP,
+            actor_id=actor.id if actor else None,
+            actor=actor.name if actor else None,
+            message_id=message.id,
+            event_type=message.event_type,
+            payload=message.payload,
+            file_name=original.file_name[:200] if original else None,
+            file_content=original.content if original else None,
         )
         repository = IntakeRepository(session)
         wanted = original_syntax.value if original_syntax else document.syntax
         for _ in range(INSERT_ATTEMPTS):
-            syntax = await repository.insert_new(invoice, wanted_syntax=wanted)
-            if syntax is not None:
+            stored = await repository.insert_new(values, first, wanted_syntax=wanted)
+            if stored is not None:
                 break
             replay = await self._replay_or_refuse(session, document, idempotency_key, digest)
             if replay is not None:
-                return replay, False
+                return replay
         else:  # the conflicting row keeps vanishing: the number's, rolled back each time
             raise _duplicate(document)
-        invoice.syntax = syntax
-        if original is not None:
-            repository.add(
-                InvoiceFile(
-                    invoice_id=invoice.id,
-                    file_name=original.file_name[:200],
-                    syntax=syntax,
-                    sha256=digest,
-                    content=original.content,
-                )
-            )
-        actor = principal.actor if principal else None
-        event = await history.record_created(session, invoice, source=EventSource.ERP, actor=actor)
-        request_submission(session, invoice)
-        return InvoiceDetail(invoice, [event], []), True
+        values["syntax"] = stored.syntax
+        history.deliver_after_commit(session, stored.pending_deliveries)
+        request_submission_of(session, values["id"])
+        return NewInvoice(values, document, first)
 
     async def _refuse_if_invalid(
         self,

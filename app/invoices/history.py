@@ -3,7 +3,9 @@ publishes the webhook event, in the caller's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +16,12 @@ from app.invoices.repository import InvoiceRepository
 from app.kit.actors import Actor
 from app.kit.errors import FieldError
 from app.kit.ids import uuid7
+from app.kit.queue import enqueue_after_commit
 from app.kit.time import utcnow
 from app.models.invoice import Invoice, InvoiceEvent
-from app.webhooks.service import webhook_service
+from app.webhooks.events import envelope_json
+from app.webhooks.service import DELIVER_JOB, scheduled_job_id, webhook_service
+from app.webhooks.signing import new_message_id
 
 
 def event_data(invoice: Invoice) -> dict[str, Any]:
@@ -132,3 +137,48 @@ async def record_invalid(
         comment=comment,
         details={"errors": [e.model_dump(exclude_none=True) for e in errors]},
     )
+
+
+@dataclass(frozen=True)
+class FirstMessage:
+    """The webhook message announcing a new invoice, ready to be stored with it."""
+
+    id: str
+    event_type: str
+    payload: str
+
+
+def first_message(values: Mapping[str, Any]) -> FirstMessage:
+    """`record_created`'s message, made from the new invoice's column values (no entity).
+
+    For intake's one-statement insert: the same payload bytes `webhook_service.publish`
+    would store, without checking them against the schema on every POST (a test does).
+    """
+    status = InvoiceStatus(values["status"])
+    data = {
+        "invoice_id": str(values["id"]),
+        "number": values["number"],
+        "supplier_siret": values["supplier_siret"],
+        "recipient_siret": values["recipient_siret"],
+        "status": status.value,
+        "chorus_status": None,
+        "flux_number": None,
+        "chorus_invoice_id": None,
+        "reason": values["status_comment"],
+        "version": values["version"],
+        "updated_at": values["updated_at"].isoformat(),
+    }
+    kind = event_type(status, None)
+    return FirstMessage(new_message_id(), kind, envelope_json(kind, values["created_at"], data))
+
+
+def deliver_after_commit(session: AsyncSession, delivery_ids: Sequence[uuid.UUID]) -> None:
+    """Kick the first attempt of deliveries written outside `webhook_service.publish`."""
+    for delivery_id in delivery_ids:
+        enqueue_after_commit(
+            session,
+            DELIVER_JOB,
+            scheduled_job_id(delivery_id, 0),
+            {"delivery_id": str(delivery_id)},
+            urgent=True,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
@@ -74,15 +75,30 @@ async def unit_of_work(
     Hook failures are swallowed by the hooks themselves: they are best-effort kicks
     whose work a cron job also does.
     """
-    async with sessionmaker() as session:
-        session.info[QUEUE_INFO_KEY] = queue
-        session.info[SESSIONMAKER_INFO_KEY] = sessionmaker
-        try:
-            yield session
+    session = sessionmaker()
+    session.info[QUEUE_INFO_KEY] = queue
+    session.info[SESSIONMAKER_INFO_KEY] = sessionmaker
+    try:
+        yield session
+        if _has_work(session):
             await session.commit()
-        except BaseException:
+    except BaseException:
+        if session.in_transaction():
             await session.rollback()
-            raise
-        callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
+        raise
+    finally:
+        if session.in_transaction():
+            await asyncio.shield(session.close())
+        else:
+            # Nothing held (committed, rolled back, or never begun): closing is bookkeeping
+            # only, done here rather than through a shielded task and a greenlet, which
+            # cost a request that used no transaction more than the rest of its unit.
+            session.sync_session.close()
+    callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
     for callback in callbacks:
         await callback()
+
+
+def _has_work(session: AsyncSession) -> bool:
+    """A transaction begun, or objects added, changed or deleted that a commit would flush."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,3 +47,10 @@ async def enqueue_due(
         await queue.enqueue(SUBMIT_JOB, submit_job_id(invoice), {"invoice_id": str(invoice.id)})
         invoice.next_submit_at = now + policy.lease
     return len(due)
+
+
+def request_submission_of(session: AsyncSession, invoice_id: uuid.UUID) -> None:
+    """`request_submission` for an invoice stored without an entity (intake's insert)."""
+    enqueue_after_commit(
+        session, SUBMIT_JOB, f"submit:{invoice_id}:first", {"invoice_id": str(invoice_id)}
+    )

@@ -283,3 +283,9 @@ def write_schemas(directory: Path) -> list[Path]:
         path.write_text(render_schema(schema), encoding="utf-8")
         written.append(path)
     return written
+
+
+def envelope_json(event_type: str, occurred_at: datetime, data: dict[str, Any]) -> str:
+    """The stored body of a message: the envelope as compact JSON, the bytes that are signed."""
+    envelope = {"type": event_type, "timestamp": occurred_at.isoformat(), "data": data}
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False, default=str)
