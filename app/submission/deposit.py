@@ -142,9 +142,16 @@ def file_to_deposit(claim: DepositClaim) -> tuple[bytes, str]:
 
 
 def _credentials_refused(exc: ChorusAuthError) -> DepositResult:
-    """Nothing reached Chorus Pro: try again, once a person has fixed the credentials."""
+    """Nothing reached Chorus Pro: try again, once a person has fixed the access.
+
+    Only a refusal of the credentials themselves marks the supplier's credentials refused;
+    a 403 (a route the PISTE application is not subscribed to) leaves them alone.
+    """
     return DepositResult(
-        AttemptOutcome.RETRY, http_status=exc.http_status, error=str(exc), credentials_refused=True
+        AttemptOutcome.RETRY,
+        http_status=exc.http_status,
+        error=str(exc),
+        credentials_refused=exc.credentials_refused,
     )
 
 
