@@ -1,7 +1,10 @@
 """Making, revoking and recognising API keys.
 
 A process remembers a recognised key for `REMEMBER` seconds, so that a request does not
-cost a query; a revoked key is refused everywhere within that time (at once where revoked).
+cost a query; a revoked key is refused everywhere within that time (at once where revoked,
+once the revocation has committed). An unknown prefix is remembered for `REMEMBER_MISS`
+seconds, so that a flood of made-up keys costs one query per prefix, not one per request;
+at most `MAX_MISSES` of them, so that the flood cannot grow the process without bound.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,12 +21,15 @@ from app.access.keys import hash_key, looks_like_a_key, matches, new_key, prefix
 from app.access.principal import Principal, Scope
 from app.access.repository import ApiKeyRepository
 from app.kit.actors import Suppliers
+from app.kit.db import AfterCommit, after_commit
 from app.kit.errors import FieldError, NotFound, SupplierNotAllowed, Unprocessable
 from app.kit.ids import uuid7
 from app.kit.time import utcnow
 from app.models.api_key import ApiKey
 
 REMEMBER = 10.0
+REMEMBER_MISS = 2.0
+MAX_MISSES = 10_000
 
 
 class ApiKeyNotFound(NotFound):
@@ -44,7 +51,18 @@ def _within(sirets: Sequence[str] | None, suppliers: Suppliers) -> bool:
     return sirets is not None and set(sirets) <= suppliers
 
 
-def principal_of(key: ApiKey) -> Principal:
+class _KeyFields(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def scopes(self) -> Sequence[str]: ...
+    @property
+    def supplier_sirets(self) -> Sequence[str] | None: ...
+
+
+def principal_of(key: _KeyFields) -> Principal:
     return Principal(
         key_id=key.id,
         name=key.name,
@@ -56,6 +74,7 @@ def principal_of(key: ApiKey) -> Principal:
 class ApiKeyService:
     def __init__(self) -> None:
         self._remembered: dict[str, _Remembered] = {}
+        self._misses: dict[str, float] = {}  # unknown prefix -> remembered until
 
     async def create(
         self,
@@ -97,6 +116,7 @@ class ApiKeyService:
         )
         ApiKeyRepository(session).add(key)
         await session.flush()
+        after_commit(session, self._forgetter(key.prefix))
         return key, token
 
     async def list(self, session: AsyncSession, viewer: Suppliers = None) -> Sequence[ApiKey]:
@@ -111,9 +131,18 @@ class ApiKeyService:
             raise ApiKeyNotFound(f"no API key {key_id}")
         if key.revoked_at is None:
             key.revoked_at = utcnow()
-        self._remembered.pop(key.prefix, None)
         await session.flush()
+        # Forgotten once the revocation is committed: forgotten before, a request in
+        # between would read the key still valid and remember it for REMEMBER seconds.
+        after_commit(session, self._forgetter(key.prefix))
         return key
+
+    def _forgetter(self, prefix: str) -> AfterCommit:
+        async def forget() -> None:
+            self._remembered.pop(prefix, None)
+            self._misses.pop(prefix, None)
+
+        return forget
 
     async def authenticate(self, session: AsyncSession, token: str) -> Principal | None:
         """The key's principal, or None for an unknown, wrong or revoked key."""
@@ -123,8 +152,11 @@ class ApiKeyService:
         now = time.monotonic()
         remembered = self._remembered.get(prefix)
         if remembered is None or remembered.until <= now:
+            if self._misses.get(prefix, 0.0) > now:
+                return None
             key = await ApiKeyRepository(session).by_prefix(prefix)
             if key is None:
+                self._remember_miss(prefix, now)
                 return None
             principal = principal_of(key) if key.revoked_at is None else None
             remembered = _Remembered(key.key_hash, principal, now + REMEMBER)
@@ -132,6 +164,13 @@ class ApiKeyService:
         if not matches(token, remembered.key_hash):
             return None
         return remembered.principal
+
+    def _remember_miss(self, prefix: str, now: float) -> None:
+        if len(self._misses) >= MAX_MISSES:
+            self._misses = {p: until for p, until in self._misses.items() if until > now}
+            if len(self._misses) >= MAX_MISSES:
+                self._misses.clear()
+        self._misses[prefix] = now + REMEMBER_MISS
 
 
 api_key_service = ApiKeyService()

@@ -28,6 +28,7 @@ from app.chorus.schemas import (
     ConsulterStructureResponse,
     DeposerFluxResponse,
     FactureFournisseur,
+    HistoStatut,
     PagedResponse,
     PieceJointeComplementaire,
     RechercherFactureParFournisseurResponse,
@@ -43,6 +44,8 @@ from app.chorus.transport import ChorusTransport
 # says a client must accept it on the other searches too.
 NO_RESULT = 20000
 _SEARCH_CODES = frozenset({NO_RESULT})
+HISTORY_PAGE_SIZE = 100
+MAX_HISTORY_PAGES = 50  # a bound, should an answer never say it is the last page
 
 M = TypeVar("M", bound=ChorusModel)
 P = TypeVar("P", bound=PagedResponse)
@@ -159,19 +162,51 @@ class ChorusClient:
             )
         ]
 
-    async def get_invoice_history(self, chorus_invoice_id: int) -> ConsulterHistoriqueResponse:
-        """Current status and status history; the echoed id is checked, as OCA does."""
+    async def get_invoice_history(
+        self, chorus_invoice_id: int, *, page_size: int = HISTORY_PAGE_SIZE
+    ) -> ConsulterHistoriqueResponse:
+        """Current status and the whole status history, every page of it (API.md 3.6:
+        `paramRechercheHistoStatuts`, answered with `pagesHistoStatut`); the echoed id is
+        checked on each page, as OCA does. One call for an invoice with up to `page_size`
+        statuses, which is every invoice in practice."""
         operation = "consulterHistoriqueFacture"
-        payload = await self._transport.call(
-            operation, "factures/v1/consulter/historique", {"idFacture": chorus_invoice_id}
-        )
-        result = _parse(ConsulterHistoriqueResponse, operation, payload)
-        if result.id_facture != chorus_invoice_id:
-            raise ChorusProtocolError(
-                f"history answer is for idFacture {result.id_facture}, not {chorus_invoice_id}",
-                operation=operation,
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        first: ConsulterHistoriqueResponse | None = None
+        entries: list[HistoStatut] = []
+        page = 1
+        while True:
+            body: JsonObject = {
+                "idFacture": chorus_invoice_id,
+                "paramRechercheHistoStatuts": {
+                    "nbResultatsParPageListeHistoStatut": page_size,
+                    "pageResultatDemandeeListeHistoStatut": page,
+                },
+            }
+            payload = await self._transport.call(
+                operation, "factures/v1/consulter/historique", body
             )
-        return result
+            answer = _parse(ConsulterHistoriqueResponse, operation, payload)
+            if answer.id_facture != chorus_invoice_id:
+                raise ChorusProtocolError(
+                    f"history answer is for idFacture {answer.id_facture}, not {chorus_invoice_id}",
+                    operation=operation,
+                )
+            first = first or answer
+            found = answer.historiques_des_statuts
+            entries += found.histo_statut
+            pages = found.pages_histo_statut or 1
+            if not found.histo_statut or page >= min(pages, MAX_HISTORY_PAGES):
+                break
+            page += 1
+        histories = first.historiques_des_statuts.model_copy(
+            update={
+                "histo_statut": entries,
+                "page_courante_histo_statut": 1,
+                "pages_histo_statut": 1,
+            }
+        )
+        return first.model_copy(update={"historiques_des_statuts": histories})
 
     async def complete_invoice(
         self,

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, insert, select, tuple_
-from sqlalchemy.orm import load_only
+from sqlalchemy import Row, Table, bindparam, insert, select
 
 from app.kit.repository import Repository
 from app.models.invoice import Invoice, InvoiceEvent, SubmissionAttempt
@@ -28,48 +28,121 @@ class InvoiceFilters:
 
 
 _EVENTS = cast(Table, InvoiceEvent.__table__)
+_ATTEMPTS = cast(Table, SubmissionAttempt.__table__)
 STATUS_COLUMNS = (
-    Invoice.id,
-    Invoice.number,
-    Invoice.status,
-    Invoice.status_changed_at,
-    Invoice.status_comment,
-    Invoice.chorus_status,
-    Invoice.chorus_status_changed_at,
-    Invoice.flux_number,
-    Invoice.flux_status,
-    Invoice.chorus_invoice_id,
-    Invoice.supplier_siret,
+    "id",
+    "number",
+    "status",
+    "status_changed_at",
+    "status_comment",
+    "chorus_status",
+    "chorus_status_changed_at",
+    "flux_number",
+    "flux_status",
+    "chorus_invoice_id",
+    "supplier_siret",
 )
+"""What the status answer shows of the invoice, and whose it is."""
+DETAIL_COLUMNS = (
+    *STATUS_COLUMNS,
+    "idempotency_key",
+    "recipient_siret",
+    "service_code",
+    "engagement_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_without_vat",
+    "total_vat",
+    "total_with_vat",
+    "amount_due",
+    "syntax",
+    "deposited_at",
+    "submit_attempts",
+    "last_error",
+    "version",
+    "created_at",
+    "updated_at",
+    "document",
+    "replaces_invoice_id",
+    "replaced_by_invoice_id",
+)
+"""What the full answer shows of the invoice; `document` comes as its JSON text."""
 SUMMARY_COLUMNS = (
-    Invoice.id,
-    Invoice.number,
-    Invoice.status,
-    Invoice.chorus_status,
-    Invoice.supplier_siret,
-    Invoice.recipient_siret,
-    Invoice.issue_date,
-    Invoice.currency,
-    Invoice.total_with_vat,
-    Invoice.created_at,
-    Invoice.updated_at,
+    "id",
+    "number",
+    "status",
+    "chorus_status",
+    "supplier_siret",
+    "recipient_siret",
+    "issue_date",
+    "currency",
+    "total_with_vat",
+    "created_at",
+    "updated_at",
 )
 """What a list row shows: lists never read the invoices' documents."""
-_STATUS_ROW = select(*STATUS_COLUMNS).where(Invoice.id == bindparam("invoice_id"))
-_HISTORY_ROWS = (
-    select(
-        _EVENTS.c.occurred_at,
-        _EVENTS.c.recorded_at,
-        _EVENTS.c.source,
-        _EVENTS.c.status,
-        _EVENTS.c.chorus_status,
-        _EVENTS.c.comment,
-        _EVENTS.c.actor,
-    )
-    .where(_EVENTS.c.invoice_id == bindparam("invoice_id"))
-    .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id)
+HISTORY_COLUMNS = (
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "status",
+    "chorus_status",
+    "comment",
+    "actor",
 )
-"""The status answer's two reads, built once, as plain rows (no ORM entities to track)."""
+ATTEMPT_COLUMNS = (
+    "number",
+    "operation",
+    "outcome",
+    "started_at",
+    "finished_at",
+    "flux_number",
+    "http_status",
+    "error",
+)
+
+
+def _select(table: Table, columns: Sequence[str], where: str, order: str = "") -> str:
+    """SQL text over the table's own column names (a missing one fails at import)."""
+    names = ", ".join(table.c[name].name for name in columns)
+    return f"SELECT {names} FROM {table.name} WHERE {where}{order}"
+
+
+_INVOICES = cast(Table, Invoice.__table__)
+_STATUS_ROW = _select(_INVOICES, STATUS_COLUMNS, "id = $1")
+_DETAIL_ROW = _select(_INVOICES, DETAIL_COLUMNS, "id = $1")
+_HISTORY_ROWS = _select(_EVENTS, HISTORY_COLUMNS, "invoice_id = $1", " ORDER BY recorded_at, id")
+_ATTEMPT_ROWS = _select(
+    _ATTEMPTS, ATTEMPT_COLUMNS, "invoice_id = $1", " ORDER BY number, started_at"
+)
+"""The reads of the status and full answers, as SQL text made once and run as it is on
+the driver (no compilation, no ORM entities, no per-row processing): plain rows."""
+_LIST_FILTERS = (
+    ("statuses", "status = ANY(${}::varchar[])"),
+    ("supplier_siret", "supplier_siret = ${}"),
+    ("visible_suppliers", "supplier_siret = ANY(${}::varchar[])"),
+    ("recipient_siret", "recipient_siret = ${}"),
+    ("issue_date_from", "issue_date >= ${}"),
+    ("issue_date_to", "issue_date <= ${}"),
+    ("created_from", "created_at >= ${}"),
+    ("created_to", "created_at < ${}"),
+)
+
+
+@lru_cache(maxsize=512)
+def _list_sql(present: tuple[str, ...], paged: bool) -> str:
+    """The list's SQL for one combination of filters, made once per combination."""
+    conditions = [dict(_LIST_FILTERS)[name].format(n) for n, name in enumerate(present, 1)]
+    if paged:
+        first = len(present) + 1
+        conditions.append(f"(created_at, id) < (${first}, ${first + 1})")
+    where = " AND ".join(conditions) or "true"
+    limit = len(present) + (3 if paged else 1)
+    order = f" ORDER BY created_at DESC, id DESC LIMIT ${limit}"
+    return _select(_INVOICES, SUMMARY_COLUMNS, where, order)
+
+
 _INSERT_EVENT = insert(_EVENTS).values(
     {column.key: bindparam(column.key, type_=column.type) for column in _EVENTS.columns}
 )
@@ -83,15 +156,40 @@ class InvoiceRepository(Repository[Invoice]):
         params = {column.key: getattr(event, column.key) for column in _EVENTS.columns}
         await self.session.execute(_INSERT_EVENT, params)
 
-    async def status_row(self, invoice_id: uuid.UUID) -> Row[*tuple[Any, ...]] | None:
+    async def status_row(self, invoice_id: uuid.UUID) -> Row[Any] | None:
         """What the status answer shows of the invoice (STATUS_COLUMNS), as a row."""
-        result = await self.session.execute(_STATUS_ROW, {"invoice_id": invoice_id})
-        return result.first()
+        async with self.reading() as connection:
+            result = await connection.exec_driver_sql(_STATUS_ROW, (invoice_id,))
+            return result.first()
 
-    async def history_rows(self, invoice_id: uuid.UUID) -> Sequence[Row[*tuple[Any, ...]]]:
-        """The history lines as the answer shows them, in `events` order, as rows."""
-        result = await self.session.execute(_HISTORY_ROWS, {"invoice_id": invoice_id})
-        return result.all()
+    async def history_rows(self, invoice_id: uuid.UUID) -> Sequence[Row[Any]]:
+        """The history lines as the answers show them, in `events` order, as rows."""
+        async with self.reading() as connection:
+            result = await connection.exec_driver_sql(_HISTORY_ROWS, (invoice_id,))
+            return result.all()
+
+    async def status_rows(
+        self, invoice_id: uuid.UUID
+    ) -> tuple[Row[Any] | None, Sequence[Row[Any]]]:
+        """The status answer's two reads on one connection: the invoice row, its history."""
+        async with self.reading() as connection:
+            row = (await connection.exec_driver_sql(_STATUS_ROW, (invoice_id,))).first()
+            if row is None:
+                return None, ()
+            history = (await connection.exec_driver_sql(_HISTORY_ROWS, (invoice_id,))).all()
+        return row, history
+
+    async def detail_rows(
+        self, invoice_id: uuid.UUID
+    ) -> tuple[Row[Any] | None, Sequence[Row[Any]], Sequence[Row[Any]]]:
+        """The full answer's reads on one connection: the invoice, its history, attempts."""
+        async with self.reading() as connection:
+            row = (await connection.exec_driver_sql(_DETAIL_ROW, (invoice_id,))).first()
+            if row is None:
+                return None, (), ()
+            history = (await connection.exec_driver_sql(_HISTORY_ROWS, (invoice_id,))).all()
+            attempts = (await connection.exec_driver_sql(_ATTEMPT_ROWS, (invoice_id,))).all()
+        return row, history, attempts
 
     async def events(self, invoice_id: uuid.UUID) -> Sequence[InvoiceEvent]:
         """In the order the gateway learnt them; Chorus times are only to the minute."""
@@ -112,29 +210,23 @@ class InvoiceRepository(Repository[Invoice]):
 
     async def list(
         self, filters: InvoiceFilters, limit: int, after: tuple[datetime, uuid.UUID] | None
-    ) -> Sequence[Invoice]:
-        """Newest first, keyset-paginated on (created_at, id)."""
-        statement = select(Invoice).options(load_only(*SUMMARY_COLUMNS, raiseload=True))
-        conditions: list[ColumnElement[bool]] = []
-        if filters.statuses:
-            conditions.append(Invoice.status.in_(filters.statuses))
-        if filters.supplier_siret:
-            conditions.append(Invoice.supplier_siret == filters.supplier_siret)
-        if filters.visible_suppliers is not None:
-            conditions.append(Invoice.supplier_siret.in_(sorted(filters.visible_suppliers)))
-        if filters.recipient_siret:
-            conditions.append(Invoice.recipient_siret == filters.recipient_siret)
-        if filters.issue_date_from:
-            conditions.append(Invoice.issue_date >= filters.issue_date_from)
-        if filters.issue_date_to:
-            conditions.append(Invoice.issue_date <= filters.issue_date_to)
-        if filters.created_from:
-            conditions.append(Invoice.created_at >= filters.created_from)
-        if filters.created_to:
-            conditions.append(Invoice.created_at < filters.created_to)
+    ) -> Sequence[Row[Any]]:
+        """Newest first, keyset-paginated on (created_at, id), as rows (SUMMARY_COLUMNS)."""
+        present: list[str] = []
+        params: list[Any] = []
+        for name, _ in _LIST_FILTERS:
+            value = getattr(filters, name)
+            if name == "visible_suppliers":
+                if value is None:
+                    continue
+                value = sorted(value)
+            elif not value:
+                continue
+            present.append(name)
+            params.append(list(value) if name == "statuses" else value)
         if after is not None:
-            conditions.append(tuple_(Invoice.created_at, Invoice.id) < tuple_(*after))
-        if conditions:
-            statement = statement.where(and_(*conditions))
-        statement = statement.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit)
-        return (await self.session.scalars(statement)).all()
+            params += after
+        params.append(limit)
+        sql = _list_sql(tuple(present), after is not None)
+        async with self.reading() as connection:
+            return (await connection.exec_driver_sql(sql, tuple(params))).all()

@@ -1,4 +1,8 @@
-"""Reading invoices: the filtered list, one invoice, its status and history. HTTP only."""
+"""Reading invoices: the filtered list, one invoice, its status and history. HTTP only.
+
+The reads run without a transaction (autocommit, `Repository.reading`) and their answers
+are built from the rows as the database typed them, without validating them again.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,14 @@ from app.access.deps import InvoiceReader
 from app.deps import SessionDep
 from app.invoices.lifecycle import InvoiceStatus
 from app.invoices.repository import InvoiceFilters
-from app.invoices.schemas import InvoiceList, InvoiceRead, InvoiceStatusRead, InvoiceSummary
+from app.invoices.schemas import (
+    InvoiceList,
+    InvoiceRead,
+    InvoiceStatusRead,
+    detail_of,
+    status_of,
+    summary_of,
+)
 from app.invoices.service import invoice_service
 from app.kit.errors import Problem
 from app.kit.responses import model_response
@@ -50,8 +61,8 @@ async def list_invoices(
         visible_suppliers=caller.suppliers,
     )
     page, next_cursor = await invoice_service.list(session, filters, limit, cursor)
-    data = [InvoiceSummary.model_validate(row) for row in page]
-    return model_response(InvoiceList(data=data, next_cursor=next_cursor))
+    data = [summary_of(row) for row in page]
+    return model_response(InvoiceList.model_construct(data=data, next_cursor=next_cursor))
 
 
 @router.get("/{invoice_id:uuid}", response_model=InvoiceRead, responses=NOT_FOUND)
@@ -59,8 +70,8 @@ async def get_invoice(
     invoice_id: uuid.UUID, session: SessionDep, caller: InvoiceReader
 ) -> Response:
     """The invoice, its statuses, its history and every deposit attempt."""
-    detail = await invoice_service.get_detail(session, invoice_id, caller.suppliers)
-    return model_response(InvoiceRead.model_validate(detail, from_attributes=True))
+    rows = await invoice_service.read_detail(session, invoice_id, caller.suppliers)
+    return model_response(detail_of(rows.invoice, rows.history, rows.attempts))
 
 
 @router.get("/{invoice_id:uuid}/status", response_model=InvoiceStatusRead, responses=NOT_FOUND)
@@ -68,5 +79,5 @@ async def get_invoice_status(
     invoice_id: uuid.UUID, session: SessionDep, caller: InvoiceReader
 ) -> Response:
     """Gateway status, raw Chorus Pro status, flux number, Chorus id and ordered history."""
-    status = await invoice_service.get_status(session, invoice_id, caller.suppliers)
-    return model_response(InvoiceStatusRead.model_validate(status, from_attributes=True))
+    rows = await invoice_service.get_status(session, invoice_id, caller.suppliers)
+    return model_response(status_of(rows.invoice, rows.history))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Row
 
 
 class ReadModel(BaseModel):
@@ -98,3 +101,39 @@ class InvoiceRead(InvoiceStatusRead):
 class InvoiceList(BaseModel):
     data: list[InvoiceSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")
+
+
+def _fields(model: type[BaseModel], row: Row[Any]) -> dict[str, Any]:
+    values = row._mapping
+    return {name: values[name] for name in model.model_fields if name in values}
+
+
+def summary_of(row: Row[Any]) -> InvoiceSummary:
+    """A list row, built from values the database already typed: nothing to validate."""
+    return InvoiceSummary.model_construct(**_fields(InvoiceSummary, row))
+
+
+def _history(rows: Sequence[Row[Any]]) -> list[InvoiceEventRead]:
+    return [InvoiceEventRead.model_construct(**row._asdict()) for row in rows]
+
+
+def status_of(row: Row[Any], history: Sequence[Row[Any]]) -> InvoiceStatusRead:
+    """The status answer from its rows, built without validating them again."""
+    return InvoiceStatusRead.model_construct(
+        **_fields(InvoiceStatusRead, row), history=_history(history)
+    )
+
+
+def detail_of(
+    row: Row[Any], history: Sequence[Row[Any]], attempts: Sequence[Row[Any]]
+) -> InvoiceRead:
+    """The full answer from its rows; the document arrives as the JSON text stored."""
+    fields = _fields(InvoiceRead, row)
+    document = fields["document"]
+    if isinstance(document, str | bytes):
+        fields["document"] = json.loads(document)
+    return InvoiceRead.model_construct(
+        **fields,
+        history=_history(history),
+        attempts=[SubmissionAttemptRead.model_construct(**a._asdict()) for a in attempts],
+    )

@@ -35,15 +35,12 @@ class InvoiceDetail:
 
 
 @dataclass(frozen=True)
-class InvoiceStatusView:
-    """The status fields of an invoice and its history, read as rows; reads fall through
-    to the status row."""
+class InvoiceRows:
+    """An invoice read as plain rows: its own row, its history and (full reads) attempts."""
 
-    row: Row[*tuple[Any, ...]]
-    history: Sequence[Row[*tuple[Any, ...]]]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.row, name)
+    invoice: Row[Any]
+    history: Sequence[Row[Any]]
+    attempts: Sequence[Row[Any]] = ()
 
 
 def _visible(invoice: Invoice | None, invoice_id: uuid.UUID, suppliers: Suppliers) -> Invoice:
@@ -75,20 +72,30 @@ class InvoiceService:
 
     async def get_status(
         self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
-    ) -> InvoiceStatusView:
+    ) -> InvoiceRows:
         """The status fields and the history only: no document, no attempts, no entities."""
-        repository = InvoiceRepository(session)
-        row = await repository.status_row(invoice_id)
-        if row is None or not sees(suppliers, row.supplier_siret):
-            raise InvoiceNotFound(f"no invoice {invoice_id}")
-        return InvoiceStatusView(row, await repository.history_rows(invoice_id))
+        row, history = await InvoiceRepository(session).status_rows(invoice_id)
+        return InvoiceRows(self._seen(row, invoice_id, suppliers), history)
+
+    async def read_detail(
+        self, session: AsyncSession, invoice_id: uuid.UUID, suppliers: Suppliers = None
+    ) -> InvoiceRows:
+        """What `get_detail` shows, as rows, for answering only (nothing to change)."""
+        row, history, attempts = await InvoiceRepository(session).detail_rows(invoice_id)
+        return InvoiceRows(self._seen(row, invoice_id, suppliers), history, attempts)
 
     async def list(
         self, session: AsyncSession, filters: InvoiceFilters, limit: int, cursor: str | None
-    ) -> tuple[Sequence[Invoice], str | None]:
+    ) -> tuple[Sequence[Row[Any]], str | None]:
         after = decode_uuid_cursor(cursor) if cursor else None
         rows = await InvoiceRepository(session).list(filters, limit + 1, after)
         return page_of(rows, limit)
+
+    @staticmethod
+    def _seen(row: Row[Any] | None, invoice_id: uuid.UUID, suppliers: Suppliers) -> Row[Any]:
+        if row is None or not sees(suppliers, row.supplier_siret):
+            raise InvoiceNotFound(f"no invoice {invoice_id}")
+        return row
 
 
 invoice_service = InvoiceService()

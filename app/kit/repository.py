@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Generic, Self, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.kit.db import Base
 
@@ -32,3 +34,19 @@ class Repository(Generic[ModelT]):
 
     def add(self, row: Base) -> None:
         self.session.add(row)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads only.
+
+        Inside the session's transaction when it has begun one (its writes are seen);
+        otherwise a pooled connection in autocommit, handed back at the end: no BEGIN and
+        COMMIT round trips, and no transaction left open on the session for the rest of
+        the request (a route may call Chorus Pro after its reads).
+        """
+        engine = self.session.bind
+        if self.session.in_transaction() or not isinstance(engine, AsyncEngine):
+            yield await self.session.connection()
+            return
+        async with engine.connect() as own:
+            yield await own.execution_options(isolation_level="AUTOCOMMIT")

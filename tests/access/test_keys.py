@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.access import service as service_module
+from app.access.principal import Scope
+from app.access.repository import ApiKeyRepository
+from app.access.service import ApiKeyService
 from app.config import Settings
+from app.kit.db import unit_of_work
 from app.main import create_app
 from tests.factories import SUPPLIER, invoice_body
-from tests.support.keys import bearer, grant
+from tests.support.keys import UNKNOWN_KEY, bearer, grant
 
 
 @pytest.fixture
@@ -123,3 +130,63 @@ async def test_every_write_names_the_key_that_made_it(gateway: httpx.AsyncClient
         ("created", "ops-webhooks"),
         ("disabled", "erp-ventes"),
     ]
+
+
+async def test_a_revocation_is_forgotten_by_the_cache_only_once_committed(
+    sessionmaker: async_sessionmaker[AsyncSession], clean_db: None
+) -> None:
+    """A request between the revocation and its commit reads the key still valid; the
+    cache must drop it after the commit, or that request's read would live on for
+    REMEMBER seconds."""
+    keys = ApiKeyService()
+    async with unit_of_work(sessionmaker) as session:
+        row, token = await keys.create(session, "soon-revoked", [Scope.INVOICES_READ])
+    async with sessionmaker() as session:
+        assert await keys.authenticate(session, token) is not None
+    async with unit_of_work(sessionmaker) as revoking:
+        await keys.revoke(revoking, row.id)
+        async with sessionmaker() as meanwhile:  # not committed yet: still valid
+            assert await keys.authenticate(meanwhile, token) is not None
+    async with sessionmaker() as session:
+        assert await keys.authenticate(session, token) is None
+
+
+async def test_an_unknown_prefix_is_looked_up_once_for_a_while(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clean_db: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = ApiKeyService()
+    looked_up: list[str] = []
+    by_prefix = ApiKeyRepository.by_prefix
+
+    async def counted(self: ApiKeyRepository, prefix: str) -> Any:
+        looked_up.append(prefix)
+        return await by_prefix(self, prefix)
+
+    monkeypatch.setattr(ApiKeyRepository, "by_prefix", counted)
+    async with sessionmaker() as session:
+        for _ in range(20):
+            assert await keys.authenticate(session, UNKNOWN_KEY) is None
+    assert looked_up == [UNKNOWN_KEY[:12]]
+    # A flood of made-up prefixes cannot grow the process without bound.
+    monkeypatch.setattr(service_module, "MAX_MISSES", 5)
+    async with sessionmaker() as session:
+        for n in range(12):
+            assert await keys.authenticate(session, f"cgk_{n:08d}{UNKNOWN_KEY[12:]}") is None
+    assert len(keys._misses) <= 5
+
+
+async def test_recognising_a_key_leaves_no_transaction_open(
+    sessionmaker: async_sessionmaker[AsyncSession], clean_db: None
+) -> None:
+    """The look-up runs outside any transaction: the request's session holds none while
+    the route goes on (complete and recycle call Chorus Pro within the request)."""
+    keys = ApiKeyService()
+    async with unit_of_work(sessionmaker) as session:
+        _, token = await keys.create(session, "erp", [Scope.INVOICES_WRITE])
+    async with unit_of_work(sessionmaker) as session:
+        principal = await keys.authenticate(session, token)
+        assert principal is not None and principal.name == "erp"
+        assert principal.scopes == frozenset({Scope.INVOICES_WRITE})
+        assert not session.in_transaction()

@@ -66,6 +66,12 @@ async def test_deposit_then_follow_the_flux_and_invoice(
         "MANDATEE",
         "MISE_EN_PAIEMENT",
     }
+    # The simulator pages the history as Chorus Pro does: one entry a page reads the same.
+    await http.post(f"{simulator_url}/_simulator/clock/advance", json={"seconds": 3600})
+    whole = await client.get_invoice_history(found[0].identifiant_facture_cpp)
+    paged = await client.get_invoice_history(found[0].identifiant_facture_cpp, page_size=1)
+    assert len(whole.statuses) > 1
+    assert paged.statuses == whole.statuses
 
 
 async def test_token_is_cached_and_refetched_once_after_401(

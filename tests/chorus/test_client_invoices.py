@@ -335,7 +335,14 @@ async def test_invoice_history(client: ChorusClient, piste: FakePiste) -> None:
 
     history = await client.get_invoice_history(8316860)
 
-    assert body_of(piste.api_requests[0]) == {"idFacture": 8316860}
+    assert body_of(piste.api_requests[0]) == {
+        "idFacture": 8316860,
+        "paramRechercheHistoStatuts": {
+            "nbResultatsParPageListeHistoStatut": 100,
+            "pageResultatDemandeeListeHistoStatut": 1,
+        },
+    }
+    assert len(piste.api_requests) == 1  # no paging fields: one page
     assert history.statut_courant_code == "SUSPENDUE"
     assert [s.histo_statut_code for s in history.statuses] == ["SUSPENDUE", "DEPOSEE"]
     latest = history.statuses[0]
@@ -344,6 +351,58 @@ async def test_invoice_history(client: ChorusClient, piste: FakePiste) -> None:
     assert latest.histo_statut_date_passage == datetime(2025, 3, 20, 14, 5, tzinfo=PARIS)
     assert history.derniere_action is not None
     assert history.derniere_action.derniere_action_id == 55120934
+
+
+def _history_page(page: int, pages: int, *codes: tuple[int, str]) -> httpx.Response:
+    return ok(
+        idFacture=8316860,
+        statutCourantCode="MANDATEE",
+        historiquesDesStatuts={
+            "histoStatut": [
+                {"histoStatutId": i, "histoStatutCode": c, "histoStatutDatePassage": None}
+                for i, c in codes
+            ],
+            "nbResultatsParPageHistoStatut": 2,
+            "pageCouranteHistoStatut": page,
+            "pagesHistoStatut": pages,
+            "totalHistoStatut": 5,
+        },
+    )
+
+
+async def test_invoice_history_reads_every_page(client: ChorusClient, piste: FakePiste) -> None:
+    """A history longer than a page is read page after page, as `pagesHistoStatut` says."""
+    piste.on(
+        HISTORY,
+        _history_page(1, 3, (5, "MANDATEE"), (4, "SERVICE_FAIT")),
+        _history_page(2, 3, (3, "MISE_A_DISPOSITION"), (2, "EN_COURS_ACHEMINEMENT")),
+        _history_page(3, 3, (1, "DEPOSEE")),
+    )
+
+    history = await client.get_invoice_history(8316860, page_size=2)
+
+    asked = [body_of(r)["paramRechercheHistoStatuts"] for r in piste.api_requests]
+    assert [a["pageResultatDemandeeListeHistoStatut"] for a in asked] == [1, 2, 3]
+    assert {a["nbResultatsParPageListeHistoStatut"] for a in asked} == {2}
+    assert [s.histo_statut_id for s in history.statuses] == [5, 4, 3, 2, 1]
+    assert history.historiques_des_statuts.pages_histo_statut == 1
+    assert history.statut_courant_code == "MANDATEE"
+
+
+async def test_invoice_history_stops_at_an_empty_page(
+    client: ChorusClient, piste: FakePiste
+) -> None:
+    """An answer that claims more pages but has no entries ends the reading."""
+    piste.on(
+        HISTORY,
+        _history_page(1, 9, (2, "MISE_A_DISPOSITION"), (1, "DEPOSEE")),
+        _history_page(2, 9),
+    )
+
+    history = await client.get_invoice_history(8316860, page_size=2)
+
+    assert len(piste.api_requests) == 2
+    assert [s.histo_statut_code for s in history.statuses] == ["MISE_A_DISPOSITION", "DEPOSEE"]
 
 
 async def test_invoice_history_checks_echoed_id(client: ChorusClient, piste: FakePiste) -> None:
