@@ -213,4 +213,5 @@ def _read(root: etree._Element, syntax: Syntax, xml: bytes) -> ParsedInvoice:
         raise UnreadableInvoiceFile(errors) from exc
     if errors:
         raise UnreadableInvoiceFile(errors)
+    document.with_file_values(reader.file_values())
     return ParsedInvoice(document=document, syntax=syntax, xml=xml)
