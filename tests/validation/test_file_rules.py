@@ -24,7 +24,7 @@ BY_CATEGORY = {
     "O": ("valid_o_not_subject", "O"),
 }
 EXERCISED = {f"BR-{stem}-{n}" for _, stem in BY_CATEGORY.values() for n in ("01", "08", "09")}
-EXERCISED.add("BR-CO-17")
+EXERCISED |= {"BR-CO-17", "GW-CURRENCY"}
 TEN = Decimal(10)
 
 
@@ -66,3 +66,17 @@ def test_json_invoices_never_fire_the_file_rules() -> None:
     for name, _ in BY_CATEGORY.values():
         document = InvoiceDocument.model_validate(fixture(name).document)
         assert codes(document) & EXERCISED == set()
+
+
+def test_an_amount_in_another_currency_is_refused_by_the_gateway_rule() -> None:
+    document = InvoiceDocument.model_validate(fixture("valid_s_standard_20").document)
+    lines = tuple(line.net_amount() for line in document.lines)
+    breakdown = tuple(
+        DeclaredVat(vat.category, vat.rate, vat.taxable_amount, vat.tax_amount)
+        for vat in document.compute_totals().vat_breakdown
+    )
+    where = "/Invoice/cac:InvoiceLine[1]/cbc:LineExtensionAmount"
+    document.with_file_values(FileValues(lines, breakdown, (where,)))
+    errors = check_rules(document, today=TODAY)
+    assert [(e.code, e.field) for e in errors] == [("GW-CURRENCY", "currency")]
+    assert where in errors[0].message
