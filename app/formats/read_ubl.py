@@ -118,15 +118,11 @@ def _party(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
         return None
     party: dict[str, Any] = {}
     legal = r.find(node, "cac:PartyLegalEntity")
-    put(
-        party,
-        "name",
-        r.text(legal, "cbc:RegistrationName") or r.text(node, "cac:PartyName/cbc:Name"),
-    )
+    # BT-27/BT-44 is the legal name only: a trading name (PartyName) does not stand in (BR-06).
+    put(party, "name", r.text(legal, "cbc:RegistrationName"))
     siret = r.text(legal, "cbc:CompanyID") or r.text(node, "cac:PartyIdentification/cbc:ID")
     put(party, "siret", siret)
-    if r.text(legal, "cbc:RegistrationName"):
-        put(party, "trading_name", r.text(node, "cac:PartyName/cbc:Name"))
+    put(party, "trading_name", r.text(node, "cac:PartyName/cbc:Name"))
     for scheme in r.all(node, "cac:PartyTaxScheme"):
         if r.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
             put(party, "vat_id", r.text(scheme, "cbc:CompanyID"))

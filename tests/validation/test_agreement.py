@@ -14,9 +14,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from app.document import InvoiceDocument
 from app.formats import Syntax, render
+from app.formats.names import UBL_NS
 from app.formats.parse import UnreadableInvoiceFile, parse_invoice_file
 from app.validation import check_rules
 from app.validation.schematron import SchematronValidator
@@ -100,3 +102,16 @@ def test_line_amounts_are_read_not_recomputed() -> None:
 
 def test_tmp_folder_holds_only_links(official: SchematronValidator) -> None:
     assert all(Path(path).is_symlink() for path in official.directory.iterdir())
+
+
+def test_ubl_seller_without_legal_name_is_refused_as_br_06(official: SchematronValidator) -> None:
+    """A trading name (PartyName) is not the legal name BT-27: official and ours say BR-06."""
+    xml = corpus("valid_s_standard_20", "ubl")[0].xml
+    root = etree.fromstring(xml)
+    namespaces = {"cac": UBL_NS["cac"], "cbc": UBL_NS["cbc"]}
+    seller = root.xpath("/*/cac:AccountingSupplierParty/cac:Party", namespaces=namespaces)[0]
+    legal_name = seller.xpath("cac:PartyLegalEntity/cbc:RegistrationName", namespaces=namespaces)
+    legal_name[0].getparent().remove(legal_name[0])
+    altered = etree.tostring(root)
+    assert "BR-06" in official_fatal_ids(official, altered, "ubl")
+    assert our_rule_ids(altered) == official_fatal_ids(official, altered, "ubl")
