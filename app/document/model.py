@@ -13,11 +13,12 @@ a document is reported at once with its rule id.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from app.document.fields import (
     HUNDRED,
@@ -196,6 +197,35 @@ class DeclaredTotals(DocumentModel):
     payable: Amount | None = Field(default=None, description="BT-115")
 
 
+@dataclass(frozen=True, slots=True)
+class DeclaredVat:
+    """One VAT breakdown (BG-23) as a ready-made file states it; None where it is missing or
+    not a number (the XSD and BR-45..48 report that)."""
+
+    category: str | None
+    rate: Decimal | None
+    taxable_amount: Decimal | None
+    tax_amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileValues:
+    """What a ready-made file declares beyond the JSON shape, checked as EN 16931 checks it.
+
+    JSON intake leaves these amounts to the gateway, which computes them; a file states them
+    itself, and the official rules judge the file on what it states (BR-CO-10 sums the line
+    net amounts written, not quantity x price). Never part of the JSON schema: it rides on the
+    document as a private attribute set by the file readers (see docs/invoice-model.md).
+    """
+
+    line_net_amounts: tuple[Decimal | None, ...]
+    """BT-131 of each line, in line order."""
+    vat_breakdown: tuple[DeclaredVat, ...]
+    """BG-23 in file order."""
+    foreign_currency_amounts: tuple[str, ...] = ()
+    """XPaths of amounts whose currencyID is not the invoice currency (BT-5)."""
+
+
 Syntax = Literal["IN_DP_E1_CII_16B", "IN_DP_E1_UBL_INVOICE", "IN_DP_E2_CII_FACTURX"]
 
 
@@ -255,6 +285,25 @@ class InvoiceDocument(DocumentModel):
         "Factur-X. Without it the gateway renders one. Ignored for CII and UBL.",
     )
     totals: DeclaredTotals | None = Field(default=None, description="Checked, never trusted")
+    _file_values: FileValues | None = PrivateAttr(default=None)
+
+    @property
+    def file_values(self) -> FileValues | None:
+        """The amounts a ready-made file declared; None for a JSON invoice."""
+        return self._file_values
+
+    def __eq__(self, other: object) -> bool:
+        """Equal invoices have equal fields; where they were read from does not count."""
+        if not isinstance(other, InvoiceDocument):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def with_file_values(self, values: FileValues) -> InvoiceDocument:
+        """This document, as read from a file that declared `values` (set once, by readers)."""
+        self._file_values = values
+        return self
 
     def compute_totals(self) -> ComputedTotals:
         """EN 16931 document totals (BG-22) and VAT breakdown (BG-23) from the lines."""

@@ -60,6 +60,23 @@ _GUIDELINE: Final = (
 )
 
 
+_MISSING_RULES: Final = {
+    "number": "BR-02",
+    "issue_date": "BR-03",
+    "supplier.name": "BR-06",
+    "recipient.name": "BR-07",
+    "lines": "BR-16",
+}
+"""Mandatory fields the file lacks, named by the EN 16931 rule the official artefacts report
+(the same ids `app.validation.payload` gives the JSON shape errors)."""
+
+
+def _model_error_code(path: str, error_type: str) -> str:
+    if error_type in ("missing", "string_too_short", "too_short"):
+        return _MISSING_RULES.get(path, error_type)
+    return error_type
+
+
 @dataclass(frozen=True)
 class ParsedInvoice:
     document: InvoiceDocument
@@ -201,16 +218,18 @@ def _read(root: etree._Element, syntax: Syntax, xml: bytes) -> ParsedInvoice:
     try:
         document = InvoiceDocument.model_validate(payload)
     except ValidationError as exc:
-        errors.extend(
-            FieldError(
-                field=field_path(tuple(error["loc"])),
-                message=str(error["msg"]),
-                message_fr=_FRENCH.get(error["type"], "valeur refusée"),
-                code=str(error["type"]),
+        for error in exc.errors():
+            path = field_path(tuple(error["loc"]))
+            errors.append(
+                FieldError(
+                    field=path,
+                    message=str(error["msg"]),
+                    message_fr=_FRENCH.get(error["type"], "valeur refusée"),
+                    code=_model_error_code(path, str(error["type"])),
+                )
             )
-            for error in exc.errors()
-        )
         raise UnreadableInvoiceFile(errors) from exc
     if errors:
         raise UnreadableInvoiceFile(errors)
+    document.with_file_values(reader.file_values())
     return ParsedInvoice(document=document, syntax=syntax, xml=xml)

@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from app.document import DeclaredVat
 from app.formats.names import NSMAP
 from app.formats.reader import Fields, Reader, frame_payload, put
 from app.formats.values import ATTACHMENT_TYPE_CODE
@@ -58,7 +59,23 @@ def read_cii(root: etree._Element) -> tuple[dict[str, Any], Reader]:
     put(doc, "lines", lines)
     _agreement(r, r.find(transaction, "ram:ApplicableHeaderTradeAgreement"), doc)
     _delivery(r, r.find(transaction, "ram:ApplicableHeaderTradeDelivery"), doc)
-    _settlement(r, r.find(transaction, "ram:ApplicableHeaderTradeSettlement"), doc)
+    settlement = r.find(transaction, "ram:ApplicableHeaderTradeSettlement")
+    _settlement(r, settlement, doc)
+    r.vat_breakdown = [
+        DeclaredVat(
+            category=r.text(tax, "ram:CategoryCode"),
+            rate=r.decimal(tax, "ram:RateApplicablePercent"),
+            taxable_amount=r.decimal(tax, "ram:BasisAmount"),
+            tax_amount=r.decimal(tax, "ram:CalculatedAmount"),
+        )
+        for tax in r.all(settlement, "ram:ApplicableTradeTax")
+    ]
+    # CII puts currencyID only on the tax totals; the one in the accounting currency (BT-111)
+    # may differ, so only a single tax total must be in the invoice currency.
+    summation = r.find(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    tax_totals = r.all(summation, "ram:TaxTotalAmount")
+    if len(tax_totals) == 1:
+        r.check_currencies(tax_totals[0], doc.get("currency"))
     return doc, r
 
 
@@ -241,6 +258,8 @@ def _line(r: Reader, item: etree._Element) -> dict[str, Any]:
         put(line, "unit_code", quantity.get("unitCode"))
 
     settlement = r.find(item, "ram:SpecifiedLineTradeSettlement")
+    summation = "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
+    r.line_net_amounts.append(r.decimal(settlement, summation))
     tax = r.find(settlement, "ram:ApplicableTradeTax")
     category = r.text(tax, "ram:CategoryCode")
     put(line, "vat_category", category)

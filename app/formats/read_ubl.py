@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from app.document import DeclaredVat
 from app.formats.names import UBL_CREDIT_NOTE_ROOT, UBL_NS
 from app.formats.reader import Fields, Reader, frame_payload, put
 from app.formats.values import PROJECT_DOCUMENT_TYPE_CODE, split_note
@@ -85,6 +86,7 @@ def read_ubl(root: etree._Element) -> tuple[dict[str, Any], Reader]:
     line_path = "cac:CreditNoteLine" if credit_note else "cac:InvoiceLine"
     quantity_path = "cbc:CreditedQuantity" if credit_note else "cbc:InvoicedQuantity"
     put(doc, "lines", [_line(r, node, quantity_path) for node in r.all(root, line_path)])
+    r.check_currencies(root, currency)
     return doc, r
 
 
@@ -116,15 +118,11 @@ def _party(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
         return None
     party: dict[str, Any] = {}
     legal = r.find(node, "cac:PartyLegalEntity")
-    put(
-        party,
-        "name",
-        r.text(legal, "cbc:RegistrationName") or r.text(node, "cac:PartyName/cbc:Name"),
-    )
+    # BT-27/BT-44 is the legal name only: a trading name (PartyName) does not stand in (BR-06).
+    put(party, "name", r.text(legal, "cbc:RegistrationName"))
     siret = r.text(legal, "cbc:CompanyID") or r.text(node, "cac:PartyIdentification/cbc:ID")
     put(party, "siret", siret)
-    if r.text(legal, "cbc:RegistrationName"):
-        put(party, "trading_name", r.text(node, "cac:PartyName/cbc:Name"))
+    put(party, "trading_name", r.text(node, "cac:PartyName/cbc:Name"))
     for scheme in r.all(node, "cac:PartyTaxScheme"):
         if r.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
             put(party, "vat_id", r.text(scheme, "cbc:CompanyID"))
@@ -206,8 +204,17 @@ def _taxes_and_totals(
         amount = r.find(tax_total, "cbc:TaxAmount")
         if tax_amount is None and amount is not None and amount.get("currencyID") == currency:
             tax_amount = r.number(amount)
-        for category in r.all(tax_total, "cac:TaxSubtotal/cac:TaxCategory"):
+        for subtotal in r.all(tax_total, "cac:TaxSubtotal"):
+            category = r.find(subtotal, "cac:TaxCategory")
             code = r.text(category, "cbc:ID")
+            r.vat_breakdown.append(
+                DeclaredVat(
+                    category=code,
+                    rate=r.decimal(category, "cbc:Percent"),
+                    taxable_amount=r.decimal(subtotal, "cbc:TaxableAmount"),
+                    tax_amount=r.decimal(subtotal, "cbc:TaxAmount"),
+                )
+            )
             reason = r.text(category, "cbc:TaxExemptionReason")
             vatex = r.text(category, "cbc:TaxExemptionReasonCode")
             if code and (reason or vatex) and code not in exemptions:
@@ -226,6 +233,7 @@ def _line(r: Reader, node: etree._Element, quantity_path: str) -> dict[str, Any]
     line: dict[str, Any] = {}
     put(line, "id", r.text(node, "cbc:ID"))
     put(line, "note", r.text(node, "cbc:Note"))
+    r.line_net_amounts.append(r.decimal(node, "cbc:LineExtensionAmount"))
     quantity = r.find(node, quantity_path)
     put(line, "quantity", r.number(quantity))
     if quantity is not None:

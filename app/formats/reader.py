@@ -9,10 +9,12 @@ French) at its XPath. The ERP sees every problem of its file at once.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
 
+from app.document import DeclaredVat, FileValues
 from app.formats.values import billing_frame_from_code
 from app.kit.errors import FieldError
 
@@ -29,6 +31,35 @@ class Reader:
     def __init__(self, namespaces: dict[str, str]) -> None:
         self.ns = namespaces
         self.errors: list[FieldError] = []
+        self.line_net_amounts: list[Decimal | None] = []
+        self.vat_breakdown: list[DeclaredVat] = []
+        self.foreign_currency: list[str] = []
+
+    def file_values(self) -> FileValues:
+        """The amounts the file declared, as the rules judge them (BT-131, BG-23, currencyID)."""
+        return FileValues(
+            tuple(self.line_net_amounts), tuple(self.vat_breakdown), tuple(self.foreign_currency)
+        )
+
+    def decimal(self, node: etree._Element | None, path: str | None = None) -> Decimal | None:
+        """A declared amount as a Decimal; None when absent or not a number (the XSD says so)."""
+        raw = self.text(node, path)
+        if raw is None:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            return None
+        return value if value.is_finite() else None
+
+    def check_currencies(self, root: etree._Element, currency: str | None) -> None:
+        """Every amount with a currencyID other than the invoice currency, by XPath."""
+        if currency is None:
+            return
+        for node in root.iter():
+            declared = node.get("currencyID") if isinstance(node.tag, str) else None
+            if declared is not None and declared.strip() != currency:
+                self.foreign_currency.append(self.where(node))
 
     def where(self, node: etree._Element) -> str:
         return str(node.getroottree().getpath(node))

@@ -8,10 +8,11 @@ that constrains that total in the XML, so an ERP developer finds the rule the fi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Final
 
-from app.document import CENT, AllowanceCharge, Period
+from app.document import CENT, AllowanceCharge, Period, round_amount
+from app.document.fields import HUNDRED
 from app.validation.codes import VAT_PREFIXES
 from app.validation.context import Context
 from app.validation.registry import (
@@ -86,9 +87,82 @@ _DECLARED: Final = (
 )
 
 
+def _sum(values: Iterable[Decimal | None]) -> Decimal:
+    return round_amount(sum((v for v in values if v is not None), Decimal(0)))
+
+
+def _or_zero(value: Decimal | None) -> Decimal:
+    return Decimal(0) if value is None else value
+
+
+def _is_cii(ctx: Context) -> bool:
+    return ctx.document.syntax != "IN_DP_E1_UBL_INVOICE"
+
+
+def _tax_exclusive(ctx: Context) -> Decimal | None:
+    return ctx.document.totals.tax_exclusive if ctx.document.totals else None
+
+
+def _file_expected(ctx: Context, name: str) -> tuple[bool, Decimal | None]:
+    """(applies, expected) of a ready-made file's total, from the other values it declares.
+
+    EN 16931 judges each total on the file's own figures (BR-CO-13 adds up the declared
+    BT-106, BT-107 and BT-108, not the lines), so one altered figure breaks exactly the rules
+    that read it, as in the official artefacts.
+    """
+    values = ctx.document.file_values
+    totals = ctx.document.totals
+    assert values is not None
+    get = (lambda field: getattr(totals, field)) if totals else (lambda field: None)
+    document = ctx.document
+    if name == "line_total":
+        return True, _sum(values.line_net_amounts)
+    if name in ("allowance_total", "charge_total"):
+        entries = document.allowances if name == "allowance_total" else document.charges
+        if not entries and get(name) is None:
+            return False, None
+        return True, _sum(entry.amount for entry in entries)
+    if name == "tax_exclusive":
+        line_total = get("line_total")
+        if line_total is None:
+            return False, None
+        return True, round_amount(
+            line_total - _or_zero(get("allowance_total")) + _or_zero(get("charge_total"))
+        )
+    if name == "tax":
+        if not values.vat_breakdown:
+            return False, None
+        return True, _sum(vat.tax_amount for vat in values.vat_breakdown)
+    if name == "tax_inclusive":
+        # BR-CO-15 also wants exactly one VAT total in the invoice currency (BT-110).
+        exclusive, tax = get("tax_exclusive"), get("tax")
+        if exclusive is None:
+            return False, None
+        if tax is None:
+            return True, None
+        return True, round_amount(exclusive + tax)
+    if name == "payable":
+        inclusive = get("tax_inclusive")
+        if inclusive is None:
+            return False, None
+        return True, round_amount(
+            inclusive - _or_zero(document.prepaid_amount) + _or_zero(document.rounding_amount)
+        )
+    return False, None
+
+
 def _declared_total(name: str, path: str) -> Check:
     def check(ctx: Context) -> Iterable[Violation]:
         declared = getattr(ctx.document.totals, name, None) if ctx.document.totals else None
+        if ctx.document.file_values is not None:
+            applies, wanted = _file_expected(ctx, name)
+            if not applies or (declared is None and name not in _REQUIRED_WITH_ITEMS):
+                return ()
+            if declared is not None and wanted is not None and declared == wanted:
+                return ()
+            if name == "tax_inclusive" and _is_cii(ctx) and declared == _tax_exclusive(ctx):
+                return ()  # the CII binding also takes BT-112 = BT-109, whatever BT-110 says
+            return ((path, {"declared": declared, "expected": wanted}),)
         if declared is None or ctx.totals is None:
             return ()
         expected = getattr(ctx.totals, name)
@@ -99,17 +173,53 @@ def _declared_total(name: str, path: str) -> Check:
     return check
 
 
+_REQUIRED_WITH_ITEMS: Final = frozenset({"allowance_total", "charge_total"})
+"""BR-CO-11/12: a file with document-level allowances (charges) must state their sum."""
+
 for _name, _rule_id, _en, _fr in _DECLARED:
     register(
         _rule_id,
         CALC,
-        en=f"{_en}: declared {{declared}}, computed {{expected}} from the lines, allowances and "
-        "charges.",
+        en=f"{_en}: declared {{declared}}, computed {{expected}} from the amounts it adds up.",
         fr=f"{_fr} : valeur déclarée {{declared}}, valeur calculée {{expected}} à partir des "
-        "lignes, remises et charges.",
+        "montants qu'il additionne.",
         paths=(f"totals.{_name}",),
         check=_declared_total(_name, f"totals.{_name}"),
     )
+
+
+def _xpath_round(value: Decimal) -> Decimal:
+    """XPath `round`: to the nearest integer, halves upwards."""
+    return (value + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR)
+
+
+@rule(
+    "BR-CO-17",
+    CALC,
+    en="The VAT amount of a breakdown must be its taxable amount times its rate, rounded.",
+    fr="Le montant de TVA d'une ventilation doit être sa base multipliée par son taux, arrondie.",
+    paths=("vat_breakdown[].tax_amount",),
+)
+def _breakdown_tax(ctx: Context) -> Iterable[Violation]:
+    values = ctx.document.file_values
+    if values is None:  # JSON: the gateway computes the breakdown
+        return ()
+    found = []
+    for index, vat in enumerate(values.vat_breakdown):
+        if vat.tax_amount is None:
+            continue
+        if vat.rate is None or _xpath_round(vat.rate) == 0:
+            broken = _xpath_round(vat.tax_amount) != 0
+        elif vat.taxable_amount is None:
+            continue
+        else:
+            wanted = round_amount(abs(vat.taxable_amount) * vat.rate / HUNDRED)
+            gap = abs(abs(vat.tax_amount) - wanted)
+            # One unit either way; the CII binding includes the bound, the UBL one does not.
+            broken = gap > 1 if _is_cii(ctx) else gap >= 1
+        if broken:
+            found.append((f"vat_breakdown[{index}].tax_amount", NO_PARAMS))
+    return found
 
 
 def _period_empty(period: Period | None) -> bool:
@@ -185,21 +295,6 @@ for _rule_id, _factory, _kind, _en, _fr in (
         paths=(f"{_prefix}{_kind}[].reason",),
         check=_factory(_kind),
     )
-
-
-@rule(
-    "BR-CO-25",
-    CALC,
-    en="An invoice with an amount due needs a payment due date or payment terms.",
-    fr="Une facture avec un montant à payer doit indiquer une date d'échéance ou des conditions "
-    "de paiement.",
-    paths=("due_date",),
-)
-def _due_date_or_terms(ctx: Context) -> Iterable[Violation]:
-    document = ctx.document
-    if ctx.totals is None or ctx.totals.payable <= 0 or document.due_date or document.payment_terms:
-        return ()
-    return (("due_date", NO_PARAMS),)
 
 
 @rule(

@@ -310,3 +310,20 @@ def _declared_prepaid(ctx: Context) -> Iterable[Violation]:
     if totals.prepaid == ctx.totals.prepaid:
         return ()
     return (("totals.prepaid", {"declared": totals.prepaid, "expected": ctx.totals.prepaid}),)
+
+
+@rule(
+    "GW-CURRENCY",
+    GW,
+    en="Every amount of the file must be in the invoice currency (BT-5); {where} is not.",
+    fr="Tous les montants du fichier doivent être dans la devise de la facture (BT-5) ; "
+    "{where} ne l'est pas.",
+    paths=("currency",),
+)
+def _amount_currencies(ctx: Context) -> Iterable[Violation]:
+    """EN 16931 checks the currency of the VAT total only (BR-CO-15); Chorus Pro books every
+    amount in the invoice currency, so a file mixing currencies is refused here too."""
+    values = ctx.document.file_values
+    if values is None:
+        return ()
+    return [("currency", {"where": where}) for where in values.foreign_currency_amounts]

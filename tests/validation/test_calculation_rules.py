@@ -74,7 +74,6 @@ CASES: list[Case] = [
         {("BR-CO-19", "invoicing_period")},
     ),
     ("BR-CO-20", changed(line0(period={})), {("BR-CO-20", "lines[0].period")}),
-    ("BR-CO-25", changed(lambda p: p.pop("due_date")), {("BR-CO-25", "due_date")}),
     (
         "BR-CO-26",
         lambda: no_seller_id(document()),

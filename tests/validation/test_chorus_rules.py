@@ -46,7 +46,7 @@ CASES: list[Case] = [
     (
         "CPP-DATE-01",
         changed(lambda p: p.update(issue_date=str(TODAY + timedelta(days=1)), due_date=None)),
-        {("CPP-DATE-01", "issue_date"), ("BR-CO-25", "due_date")},
+        {("CPP-DATE-01", "issue_date")},
     ),
     (
         "CPP-SIRET-01",

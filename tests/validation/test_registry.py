@@ -10,7 +10,13 @@ from app.kit.errors import FieldError
 from app.validation import NOT_APPLICABLE, RULES, check_rules, validate
 from app.validation.docs import main as docs_main
 
-from . import test_calculation_rules, test_chorus_rules, test_core_rules, test_vat_rules
+from . import (
+    test_calculation_rules,
+    test_chorus_rules,
+    test_core_rules,
+    test_file_rules,
+    test_vat_rules,
+)
 from .conftest import TODAY, document
 
 ID = re.compile(
@@ -55,7 +61,7 @@ def test_every_official_rule_is_implemented_or_explained() -> None:
 def test_every_rule_has_a_unit_test() -> None:
     cases = [*test_core_rules.CASES, *test_calculation_rules.CASES, *test_chorus_rules.CASES]
     tested = {case[0] for case in cases} | {code for case in cases for code, _ in case[2]}
-    tested |= test_vat_rules.EXERCISED | test_chorus_rules.EXERCISED
+    tested |= test_vat_rules.EXERCISED | test_chorus_rules.EXERCISED | test_file_rules.EXERCISED
     assert RULES.keys() - tested == set()
 
 
@@ -96,7 +102,7 @@ def test_validate_without_artefacts_is_the_rules(base_document: InvoiceDocument)
     future = document(lambda p: p.update(issue_date="2027-01-01", due_date=None))
     errors = validate(future, today=date(2026, 11, 26))
     assert all(isinstance(e, FieldError) for e in errors)
-    assert {e.code for e in errors} == {"CPP-DATE-01", "BR-CO-25"}
+    assert {e.code for e in errors} == {"CPP-DATE-01"}
 
 
 def test_docs_are_up_to_date() -> None:
