@@ -158,7 +158,7 @@ class SchematronValidator:
                 if executable is None:
                     executable = saxon.compiler.compile_stylesheet(stylesheet_file=key[0])
                     saxon.executables[key] = executable
-                node = saxon.processor.parse_xml(xml_text=xml.decode("utf-8"))
+                node = saxon.processor.parse_xml(xml_text=_as_text(xml))
                 report = executable.transform_to_string(xdm_node=node)
             except Exception as exc:  # saxonche raises PySaxonApiError; any failure closes
                 raise SchematronUnavailable(f"EN 16931 artefact {path.name} failed: {exc}") from exc
@@ -179,6 +179,17 @@ class SchematronValidator:
         except Exception as exc:  # no XML, no check: refuse rather than send unchecked
             raise SchematronUnavailable(f"could not render {xml_syntax.value}: {exc}") from exc
         return self.check_xml(xml, flavour)
+
+
+def _as_text(xml: bytes) -> str:
+    """The XML as text, decoded as XML is (BOM, else its declared encoding, else UTF-8)."""
+    try:
+        return xml.decode("utf-8")
+    except UnicodeDecodeError:
+        from app.formats.xml import parse_xml
+
+        encoding = parse_xml(xml).getroottree().docinfo.encoding or "utf-8"
+        return xml.decode(encoding)
 
 
 def _parse_report(report: bytes) -> etree._Element:
@@ -220,6 +231,16 @@ def _failures(report: bytes, artefact: str) -> list[FieldError]:
 
 
 _validators: dict[Path, SchematronValidator] = {}
+_bundled: list[SchematronValidator] = []
+
+
+def official_rules(directory: Path | None) -> SchematronValidator:
+    """The validator of a newer release's folder, else of the bundled artefacts (one each)."""
+    if directory is not None:
+        return _validators.setdefault(directory, SchematronValidator(directory))
+    if not _bundled:
+        _bundled.append(SchematronValidator.bundled())
+    return _bundled[0]
 
 
 def run_configured_schematron(
