@@ -78,8 +78,7 @@ def _process_saxon() -> _Saxon:
             import saxonche
         except ImportError as exc:
             raise SchematronUnavailable(
-                "EN16931_SCHEMATRON_DIR is set but saxonche is not installed "
-                "(pip install 'chorus-gateway[schematron]')"
+                "saxonche, which runs the official EN 16931 rules, is not installed"
             ) from exc
         processor = saxonche.PySaxonProcessor(license=False)
         _saxon = _Saxon(os.getpid(), processor, processor.new_xslt30_processor(), {})
