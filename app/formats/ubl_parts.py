@@ -15,7 +15,6 @@ from app.document import (
 )
 from app.formats.elements import XmlWriter, attrs, currency_id, unit_code
 from app.formats.values import (
-    DEFAULT_PAYMENT_MEANS,
     ELECTRONIC_ADDRESS_SCHEME,
     SIRET_IDENTIFIER_SCHEME,
     SIRET_LEGAL_SCHEME,
@@ -129,11 +128,16 @@ def delivery(w: XmlWriter, document: InvoiceDocument) -> None:
     w.end("cac:Delivery")
 
 
+DUE_DATE_ONLY_MEANS: Final = "97"
+"""UNTDID 4461 "clearing between partners": a credit note's refund with no account given."""
+
+
 def payment(w: XmlWriter, document: InvoiceDocument, *, credit_note: bool) -> None:
     value = document.payment
     due_here = credit_note and document.due_date is not None
     # The only place a CreditNote can carry BT-9 is its payment means.
-    code = payment_means_code(document) or (DEFAULT_PAYMENT_MEANS if due_here else None)
+    # Not 30 (transfer): BR-61 would then want the account that no payment block gives.
+    code = payment_means_code(document) or (DUE_DATE_ONLY_MEANS if due_here else None)
     if code is not None:
         w.start("cac:PaymentMeans")
         w.code("cbc:PaymentMeansCode", code)

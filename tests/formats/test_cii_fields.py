@@ -96,9 +96,12 @@ def test_notes_keep_their_subject_codes(root: etree._Element) -> None:
     assert [n.findtext("{*}SubjectCode") for n in notes] == ["PMD", "PMT", None]
 
 
-def test_tax_point_date_in_every_breakdown(root: etree._Element) -> None:
+def test_tax_point_date_once_in_the_first_breakdown(root: etree._Element) -> None:
+    """CII-SR-461: BT-7 may appear only once, though each breakdown has room for it."""
     dates = texts(root, f"{CII_SETTLEMENT}/ram:ApplicableTradeTax/ram:TaxPointDate/udt:DateString")
-    assert dates == ["20240531"] * 3
+    assert dates == ["20240531"]
+    first = nodes(root, f"{CII_SETTLEMENT}/ram:ApplicableTradeTax[1]/ram:TaxPointDate")
+    assert len(first) == 1
 
 
 def test_exemption_reason_of_the_document_replaces_the_default(root: etree._Element) -> None:
