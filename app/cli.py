@@ -24,6 +24,7 @@ def _api(args: argparse.Namespace) -> None:
         log_config=None,
         proxy_headers=True,
         server_header=False,
+        access_log=False,  # no line per request on the hot path; errors still log
         limit_concurrency=2 * settings.api_limit_concurrency,  # the front door answers first
         backlog=settings.api_backlog,
         timeout_keep_alive=int(settings.api_keep_alive_timeout.total_seconds()),

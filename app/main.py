@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.chorus_clients = ChorusClients(
             chorus_http, settings, lambda: unit_of_work(sessionmaker, queue)
         )
-        app.state.rate_limiter = RateLimiter(settings.redis_url, settings.api_key_rate_limit)
+        rate_limiter = RateLimiter(settings.redis_url, settings.api_key_rate_limit)
+        app.state.rate_limiter = rate_limiter
         try:
             async with unit_of_work(sessionmaker) as session:
                 await supplier_service.ensure_environment_supplier(session, settings)
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await chorus_http.aclose()
+            await rate_limiter.aclose()
             await queue.close()
             await engine.dispose()
 

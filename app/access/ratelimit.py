@@ -1,19 +1,54 @@
-"""Per-key rate limits, counted in Redis so that every API process shares one count."""
+"""Per-key rate limits, counted in Redis so that every API process shares one count.
+
+A sliding window counter (the current and the previous fixed window, the previous one
+weighted by how much of it the sliding window still covers), checked and counted by one
+small Lua script: one round trip per request, on Redis's own clock so that API processes
+whose clocks differ still share one count.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio import Redis
 
 from app.access.principal import Principal
 from app.kit.errors import AppError
 
 logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "chorus-gateway:rate"
+REDIS_TIMEOUT = timedelta(milliseconds=500)
+"""A rate limit must not make a request wait on a Redis that hangs: past this, it passes."""
+
+# KEYS[1]: the key's prefix; ARGV: window seconds, limit. Returns 0 when counted, else the
+# milliseconds until the weighted count is back under the limit.
+_HIT = """
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local index = math.floor(now / window)
+local elapsed = now - index * window
+local current_key = KEYS[1] .. ':' .. index
+local previous = tonumber(redis.call('GET', KEYS[1] .. ':' .. (index - 1)) or '0')
+local current = tonumber(redis.call('GET', current_key) or '0')
+local weighted = previous * (window - elapsed) / window + current
+if weighted + 1 <= limit then
+  redis.call('INCR', current_key)
+  redis.call('EXPIRE', current_key, 2 * window)
+  return 0
+end
+local wait
+if current + 1 > limit then
+  wait = (window - elapsed) + window * (1 - (limit - 1) / current)
+else
+  wait = (weighted + 1 - limit) * window / previous
+end
+return math.max(1, math.ceil(wait * 1000))
+"""
 
 
 class RateLimited(AppError):
@@ -29,27 +64,29 @@ class RateLimited(AppError):
 
 class RateLimiter:
     def __init__(self, redis_url: str, limit: str) -> None:
-        self._item: RateLimitItem = parse(limit)
-        storage = RedisStorage(
-            redis_url.replace("redis://", "async+redis://", 1),
-            implementation="redispy",
-            key_prefix="chorus-gateway:limits",
+        item: RateLimitItem = parse(limit)  # the `limits` notation: `N/second|minute|hour`
+        self._amount = item.amount
+        self._window_seconds = item.get_expiry()
+        timeout = REDIS_TIMEOUT.total_seconds()
+        self._redis: Redis = Redis.from_url(
+            redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
-        # Two counters per key and window: as fair as a moving window, at the cost of a fixed one.
-        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._hit = self._redis.register_script(_HIT)
 
     async def hit(self, principal: Principal) -> None:
         """Count one request of the key; raise RateLimited past its limit.
 
         Redis away: the request goes through (a limit protects, it must not take the API
-        down with Redis), and one warning says so.
+        down with Redis), and a warning says so.
         """
-        key = str(principal.key_id)
+        key = f"{KEY_PREFIX}:{principal.key_id}"
         try:
-            if await self._limiter.hit(self._item, key):
-                return
-            stats = await self._limiter.get_window_stats(self._item, key)
+            wait_ms = int(await self._hit(keys=[key], args=[self._window_seconds, self._amount]))
         except Exception as exc:
             logger.warning("rate limit not checked: %s", type(exc).__name__)
             return
-        raise RateLimited(timedelta(seconds=max(stats.reset_time - time.time(), 1.0)))
+        if wait_ms > 0:
+            raise RateLimited(timedelta(milliseconds=wait_ms))
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
