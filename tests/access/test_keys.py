@@ -101,7 +101,9 @@ async def test_past_its_limit_a_key_gets_429_with_retry_after(
     assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
     limited = await gateway.get("/v1/invoices", headers=busy)
     assert limited.headers["content-type"] == "application/problem+json"
-    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    # The sliding window counter: a key that filled the current minute waits for its end and
+    # then for the previous minute's weight to decay, so the wait is at most two windows.
+    assert 1 <= int(limited.headers["retry-after"]) <= 120
     # The count is per key: another key is not slowed down by the first.
     assert (await gateway.get("/v1/invoices", headers=calm)).status_code == 200
 
